@@ -1,0 +1,60 @@
+"""gradient_check: is your gradient code right, and if not, exactly where is it wrong?
+
+Compares analytic derivatives with finite differences, the way the gradient-checking texts
+teach it (the relative difference and its four bands), and backs every verdict with an
+estimate of the finite difference's own error. Only numpy is needed here; the command
+line, plots and framework adapters import their libraries lazily.
+"""
+
+from __future__ import annotations
+
+from .bands import Verdict, depth_allowance, relative_difference, verdict_of
+from .check import assert_gradients_close, check
+from .errors import (
+    GradientCheckError,
+    InvalidProblemError,
+    LossError,
+    StepError,
+    StochasticLossError,
+)
+from .flatten import ParameterVector, Slot, flatten, flatten_like
+from .numeric import Derivative, derivative, numerical_gradient, richardson_derivative
+from .report import Element, Evidence, Report, Row
+from .schemes import BACKWARD, CENTRAL, FIVE_POINT, FORWARD, Scheme
+from .steps import AUTO, Step, absolute, relative
+
+__all__ = [
+    "AUTO",
+    "BACKWARD",
+    "CENTRAL",
+    "FIVE_POINT",
+    "FORWARD",
+    "Derivative",
+    "Element",
+    "Evidence",
+    "GradientCheckError",
+    "InvalidProblemError",
+    "LossError",
+    "ParameterVector",
+    "Report",
+    "Row",
+    "Scheme",
+    "Slot",
+    "Step",
+    "StepError",
+    "StochasticLossError",
+    "Verdict",
+    "absolute",
+    "assert_gradients_close",
+    "check",
+    "depth_allowance",
+    "derivative",
+    "flatten",
+    "flatten_like",
+    "numerical_gradient",
+    "relative",
+    "relative_difference",
+    "richardson_derivative",
+    "verdict_of",
+]
+__version__ = "0.1.0"

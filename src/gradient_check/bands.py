@@ -1,0 +1,71 @@
+"""The texts' relative difference and its four verdict bands.
+
+    diff = ||g - g_approx||_2 / (||g_approx||_2 + ||g||_2)
+
+A ratio, so one standard serves while gradients shrink during training. Both norms zero
+(0/0) means both gradients are exactly zero, which agree: diff is 0.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import numpy as np
+
+
+class Verdict(Enum):
+    """The texts' four bands of the relative difference."""
+
+    CORRECT = "correct"
+    NON_SMOOTH_ONLY = "acceptable only for non-smooth functions"
+    SUSPICIOUS = "possibly wrong"
+    WRONG = "wrong"
+
+    @property
+    def words(self) -> str:
+        """The texts' advice for this band."""
+        return _WORDS[self]
+
+
+_WORDS = {
+    Verdict.CORRECT: "correct: have a cup of tea",
+    Verdict.NON_SMOOTH_ONLY: "acceptable for non-smooth activations (ReLU); too high for smooth ones",
+    Verdict.SUSPICIOUS: "possibly wrong: inspect",
+    Verdict.WRONG: "the gradient code is certainly wrong",
+}
+
+# Band edges from the texts: > 1e-2 wrong, 1e-4..1e-2 suspicious, 1e-7..1e-4 non-smooth only.
+BAND_EDGES = (1e-7, 1e-4, 1e-2)
+
+
+def relative_difference(analytic: np.ndarray, numeric: np.ndarray) -> float:
+    """||analytic - numeric|| / (||numeric|| + ||analytic||), with 0/0 read as 0."""
+    analytic, numeric = np.ravel(analytic), np.ravel(numeric)
+    denominator = np.linalg.norm(numeric) + np.linalg.norm(analytic)
+    if denominator == 0:
+        return 0.0
+    return float(np.linalg.norm(analytic - numeric) / denominator)
+
+
+def verdict_of(diff: float, band_scale: float = 1.0) -> Verdict:
+    """The band a relative difference falls in; ``band_scale`` multiplies the edges."""
+    correct, smooth, suspicious = (edge * band_scale for edge in BAND_EDGES)
+    if not diff <= suspicious:  # NaN reads as wrong
+        return Verdict.WRONG
+    if diff > smooth:
+        return Verdict.SUSPICIOUS
+    if diff > correct:
+        return Verdict.NON_SMOOTH_ONLY
+    return Verdict.CORRECT
+
+
+def depth_allowance(depth: int) -> float:
+    """A ``band_scale`` for a deep network, since errors accumulate with depth.
+
+    The texts allow a diff of 1e-2 for a 10-layer network where 1e-4 is the usual bar:
+    1 up to 3 layers, rising log-linearly to 100 at 10 layers (and on beyond).
+
+    >>> depth_allowance(3), depth_allowance(10)
+    (1.0, 100.0)
+    """
+    return float(10 ** (2 * max(depth - 3, 0) / 7))

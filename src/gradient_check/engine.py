@@ -1,0 +1,293 @@
+"""The one path every check takes: flatten, probe, plan, evaluate, estimate, judge, report.
+
+A check of anything (a gradient, a Jacobian, a VJP, a JVP, a Hessian) is a function
+f: params -> outputs and an analytic derivative matrix dF/dtheta of shape (outputs,
+coordinates). The engine evaluates f at 1 + 2 + 6 probe points (centre, a repeat pair for
+stochasticity, a noise table), 2n points for the central differences, and 2 more for each
+coordinate whose verdict is in doubt.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import judge
+from .errors import LossError, StochasticLossError
+from .estimate import NOISE_POINTS, noise_level, one_sided_slopes
+from .evaluate import Workspace, check_unchanged
+from .flatten import ParameterVector, flatten
+from .outputs import OutputSpec, scalar_spec, vector_spec
+from .report import Report
+from .rows import build_report
+from .schemes import CENTRAL, Scheme, apply_scheme, get_scheme, rounding_weight
+from .steps import Step, as_step, step_sizes
+
+NOISE_SPACING = 1 / 64  # the noise table's spacing, as a fraction of each element's step
+REPEATS = 2  # extra evaluations at theta, to catch a random function
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a check measures and judges; every field has a documented default."""
+
+    h: Step
+    scheme: Scheme
+    margin: float = judge.DEFAULT_MARGIN
+    band_scale: float = 1.0
+    promote: bool = True
+    seed: int = 0
+
+
+def make_settings(
+    h: Any, scheme: Any, margin: float, band_scale: float, promote: bool, seed: int
+) -> Settings:
+    return Settings(
+        as_step(h), get_scheme(scheme), float(margin), float(band_scale), bool(promote), int(seed)
+    )
+
+
+AnalyticFn = Callable[[Any, ParameterVector, OutputSpec], tuple[np.ndarray, float]]
+
+
+class _RngGuard:
+    """Save the global numpy and Python RNG states and put them back, whatever happens."""
+
+    def __enter__(self) -> _RngGuard:
+        self.numpy_state = np.random.get_state()
+        self.python_state = random.getstate()
+        return self
+
+    def changed(self) -> bool:
+        state = np.random.get_state()
+        same = state[0] == self.numpy_state[0] and np.array_equal(state[1], self.numpy_state[1])
+        same = same and state[2:] == self.numpy_state[2:]
+        return not same or random.getstate() != self.python_state
+
+    def __exit__(self, *exc: object) -> None:
+        np.random.set_state(self.numpy_state)
+        random.setstate(self.python_state)
+
+
+def run_check(
+    f: Callable[[Any], Any],
+    params: Any,
+    analytic: AnalyticFn,
+    settings: Settings,
+    kind: str,
+    scalar: bool,
+    what: str = "loss",
+    extra: dict | None = None,
+) -> Report:
+    """Check ``analytic``'s derivative matrix of ``f`` at ``params`` by finite differences."""
+    vector = flatten(params)
+    with _RngGuard() as rng_guard:
+        notes: list[str] = []
+        try:
+            workspace = Workspace(params, vector, promote=settings.promote)
+            with workspace:
+                y0 = f(workspace.live)
+        except (TypeError, ValueError, OverflowError, FloatingPointError) as error:
+            if not (settings.promote and workspace.promoted):
+                raise
+            notes.append(
+                f"the function rejected float64 copies ({type(error).__name__}: {error}); "
+                "evaluated in the parameters' own precision"
+            )
+            workspace = Workspace(params, vector, promote=False)
+            with workspace:
+                y0 = f(workspace.live)
+        with workspace:
+            return _run(
+                f,
+                analytic,
+                settings,
+                kind,
+                scalar,
+                what,
+                vector,
+                workspace,
+                y0,
+                rng_guard,
+                notes,
+                extra,
+            )
+
+
+def _run(
+    f, analytic, settings, kind, scalar, what, vector, workspace, y0, rng_guard, notes, extra
+) -> Report:
+    spec = scalar_spec(y0, what) if scalar else vector_spec(y0, what)
+    f0 = np.atleast_1d(np.asarray(spec.read(y0), dtype=np.float64))
+    check_unchanged(workspace)
+    _refuse_nonfinite(f0, spec, what, "at the given parameters")
+    counts = {"centre": 1}
+    if workspace.promoted:
+        notes.append("low-precision parameters were evaluated as float64 copies")
+    repeats = [np.atleast_1d(spec.read(f(workspace.live))) for _ in range(REPEATS)]
+    counts["repeats (stochasticity)"] = REPEATS
+    _refuse_stochastic(f0, repeats, spec, rng_guard.changed(), what)
+
+    a_matrix, analytic_eps = analytic(workspace.live, vector, spec)
+    analytic_t = np.asarray(a_matrix, dtype=np.float64).T  # (coordinates, outputs)
+    check_unchanged(workspace)
+
+    scheme = settings.scheme
+    coord_eps = np.maximum(workspace.slot_eval_dtypes(), spec.eps)
+    steps = step_sizes(settings.h, vector, scheme, coord_eps)
+
+    rng = np.random.default_rng(settings.seed)
+    sigma = _noise(f, workspace, spec, f0, repeats, steps, rng, counts)
+
+    coordinates = np.arange(vector.size)
+    d1, rho1, values1, h1 = _differences(
+        f, workspace, spec, scheme, coordinates, steps, f0, sigma, what
+    )
+    counts[f"{scheme.name} differences"] = values1.shape[0] * values1.shape[1]
+    arnd = (
+        judge.ANALYTIC_ROUNDING
+        * analytic_eps
+        * (np.abs(analytic_t) + np.sqrt(np.mean(analytic_t**2, axis=0)))
+    )
+    gap1 = slopes1 = None
+    if scheme == CENTRAL:
+        slopes1 = one_sided_slopes(values1[:, 0], f0, values1[:, 1], h1)
+        gap1 = slopes1[1] - slopes1[0]
+    consistent, first_wrong = judge.first_pass(analytic_t, d1, rho1 + arnd, gap1, settings.margin)
+
+    status = np.full(d1.shape, judge.OK)
+    numeric, error = d1.copy(), rho1 + arnd
+    low = np.full_like(d1, np.nan)
+    high = np.full_like(d1, np.nan)
+    doubt = np.flatnonzero(~consistent.all(axis=1))
+    if doubt.size:
+        d2, rho2, values2, h2 = _differences(
+            f, workspace, spec, scheme, doubt, steps[doubt] / 2, f0, sigma, what
+        )
+        counts["refinement at h/2"] = values2.shape[0] * values2.shape[1]
+        slopes2 = None
+        if scheme == CENTRAL:
+            slopes2 = one_sided_slopes(values2[:, 0], f0, values2[:, 1], h2)
+        sub = (slopes1[0][doubt], slopes1[1][doubt]) if slopes1 is not None else None
+        verdict = judge.refine(
+            analytic_t[doubt],
+            d1[doubt],
+            d2,
+            rho1[doubt],
+            rho2,
+            arnd[doubt],
+            scheme.order,
+            settings.margin,
+            sub,
+            slopes2,
+        )
+        flagged = ~consistent[doubt]
+        refined_status = np.where(
+            (verdict.status == judge.OK) & first_wrong[doubt], judge.NOISE, verdict.status
+        )
+        status[doubt] = np.where(flagged, refined_status, judge.OK)
+        numeric[doubt] = np.where(flagged, verdict.numeric, d1[doubt])
+        error[doubt] = np.where(flagged, verdict.error, error[doubt])
+        low[doubt], high[doubt] = verdict.low, verdict.high
+    check_unchanged(workspace)
+
+    low_precision = spec.eps > 1e-15 or any(d != np.float64 for d in workspace.eval_dtypes)
+    noisy = bool(np.any(sigma > 100 * spec.eps * np.abs(f0)))
+    return build_report(
+        kind=kind,
+        vector=vector,
+        spec=spec,
+        analytic=analytic_t,
+        primary=d1,
+        numeric=numeric,
+        error=error,
+        rounding=rho1,
+        status=status,
+        low=low,
+        high=high,
+        steps=h1,
+        settings=settings,
+        counts=counts,
+        low_precision=low_precision,
+        noisy=noisy,
+        notes=_precision_notes(workspace, spec, sigma, f0, notes),
+        extra=extra,
+    )
+
+
+def _differences(f, workspace, spec, scheme, coordinates, steps, f0, sigma, what):
+    """D_i = sum_k w_k f(theta + o_k h_i e_i) / h_i for the given coordinates, and its rounding."""
+    offsets = np.asarray(scheme.nonzero_offsets)
+    theta, realised = workspace.realised_steps(coordinates, steps)
+    # theta_i + o_k h_i, each rounded to the dtype the function sees
+    points = workspace.stored(coordinates, theta[:, None] + offsets * realised[:, None])
+    values = np.empty((coordinates.size, offsets.size, spec.size))
+    workspace.evaluate_points(f, coordinates, points, spec.read, values)
+    if not np.all(np.isfinite(values)):
+        k, q, r = (int(i[0]) for i in np.nonzero(~np.isfinite(values)))
+        where = f"{workspace.vector.label(int(coordinates[k]))} {offsets[q]:+g}h"
+        _refuse_nonfinite(values[k, q], spec, what, f"with {where}")
+    derivative = apply_scheme(scheme, values, f0, realised)
+    rounding = rounding_weight(scheme) * sigma[None, :] / realised[:, None]
+    return derivative, rounding, values, realised
+
+
+def _noise(f, workspace, spec, f0, repeats, steps, rng, counts) -> np.ndarray:
+    """sigma per output: the noise table's estimate, never below the output dtype's rounding."""
+    direction = rng.choice([-1.0, 1.0], size=workspace.vector.size) * steps * NOISE_SPACING
+    theta = workspace.values()
+    table = [f0]
+    for k in range(1, NOISE_POINTS):
+        y = workspace.evaluate_theta(f, theta + k * direction)
+        table.append(np.atleast_1d(np.asarray(spec.read(y), dtype=np.float64)))
+    counts["noise table"] = NOISE_POINTS - 1
+    table = np.array(table)
+    if not np.all(np.isfinite(table)):
+        return np.full(spec.size, np.inf)
+    spread = np.max(np.abs(np.array(repeats) - f0), axis=0)
+    floor = spec.eps * np.maximum(np.abs(f0), np.max(np.abs(table), axis=0))
+    return np.maximum.reduce([noise_level(table), spread, floor])
+
+
+def _refuse_nonfinite(values: np.ndarray, spec: OutputSpec, what: str, where: str) -> None:
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        name = "" if spec.scalar else f" (output {spec.label(int(bad[0]))})"
+        raise LossError(
+            f"`{what}` returned {values[bad[0]]}{name} {where}. A check needs finite values: "
+            "look for log(0), division by zero or overflow, or use a smaller step `h`."
+        )
+
+
+def _refuse_stochastic(f0, repeats, spec, rng_used: bool, what: str) -> None:
+    spread = max(float(np.max(np.abs(r - f0))) for r in repeats)
+    tolerance = 16 * spec.eps * float(np.max(np.abs(f0)))
+    if rng_used or spread > tolerance:
+        seen = ", ".join(f"{float(v[0]):.17g}" for v in [f0, *repeats])
+        cause = (
+            "it draws from the global random generator"
+            if rng_used
+            else (f"three evaluations at the same parameters gave {seen}")
+        )
+        raise StochasticLossError(
+            f"`{what}` is random: {cause}. A check of a random function is meaningless. Likely "
+            "causes: dropout, sampling, data shuffling, a global RNG. Fix: set dropout's keep "
+            "probability to 1 or freeze its mask, fix the seed inside the function, and use a "
+            "fixed batch."
+        )
+
+
+def _precision_notes(workspace, spec, sigma, f0, notes) -> tuple[str, ...]:
+    dtypes = sorted({str(d) for d in workspace.eval_dtypes})
+    notes = [
+        *notes,
+        f"evaluated in {', '.join(dtypes)}; the function returns "
+        f"{'float64' if spec.eps <= 2.3e-16 else 'lower precision'} values",
+    ]
+    relative = float(np.max(sigma / np.maximum(np.abs(f0), np.finfo(float).tiny)))
+    notes.append(f"measured noise of the function: {relative:.1e} relative")
+    return tuple(notes)

@@ -1,0 +1,233 @@
+"""Evaluate a function at perturbed parameters, in place, and always put them back.
+
+The function receives a *live* structure. Writable, C-contiguous float64 (and complex128)
+arrays are the user's own objects, perturbed in place one element at a time: the exact
+saved value is written back in a ``finally``, never ``x + h - h``, which does not
+round-trip. Other leaves (Python floats, read-only or non-contiguous arrays, and low
+precision arrays when promoting to float64) are working copies, so the user's objects are
+never written. On exit every in-place array is restored bitwise from a snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidProblemError, LossError, StepError
+from .flatten import ParameterVector, Slot, real_view, rebuild
+
+_PROMOTE = {
+    np.dtype(np.float16): np.float64,
+    np.dtype(np.float32): np.float64,
+    np.dtype(np.complex64): np.complex128,
+}
+
+
+def _in_place(value: Any, promote: bool) -> bool:
+    return (
+        isinstance(value, np.ndarray)
+        and value.flags.c_contiguous
+        and value.flags.writeable
+        and not (promote and value.dtype in _PROMOTE)
+    )
+
+
+def _leaf(params: Any, path: tuple) -> Any:
+    for key in path:
+        params = params[key]
+    return params
+
+
+class Workspace:
+    """The parameters as the function sees them while a check perturbs them.
+
+    Use as a context manager: leaving it (normally or by any exception, KeyboardInterrupt
+    included) restores every parameter bitwise.
+    """
+
+    def __init__(self, params: Any, vector: ParameterVector, promote: bool = True):
+        self.vector = vector
+        self.promoted = False
+        self._leaves: dict[tuple, Any] = {}
+        self.views: list[np.ndarray | None] = []
+        self._in_place: list[bool] = []
+        for slot in vector.slots:
+            value = _leaf(params, slot.path)
+            if _in_place(value, promote):
+                leaf = value
+            elif slot.is_scalar:
+                leaf = value
+                self.views.append(None)
+                self._in_place.append(False)
+                self._leaves[slot.path] = leaf
+                continue
+            else:
+                dtype = _PROMOTE.get(value.dtype, value.dtype) if promote else value.dtype
+                self.promoted |= dtype != value.dtype
+                leaf = np.array(value, dtype=dtype, order="C", copy=True)
+            self._leaves[slot.path] = leaf
+            self.views.append(real_view(leaf))
+            self._in_place.append(leaf is value)
+        _refuse_shared_memory(vector.slots, self.views)
+        copies = not all(self._in_place)
+        self._base_live = rebuild(params, lambda path, _: self._leaves[path]) if copies else params
+        self.live = self._base_live
+        self._snapshot = [None if v is None else v.copy() for v in self.views]
+        self.eval_dtypes = [np.dtype(np.float64) if v is None else v.dtype for v in self.views]
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.restore()
+
+    def restore(self) -> None:
+        """Put every parameter back, bitwise, as it was when the workspace was made."""
+        for view, saved in zip(self.views, self._snapshot, strict=True):
+            if view is not None:
+                view[...] = saved
+        self.live = self._base_live
+
+    def changed_slots(self) -> list[Slot]:
+        """Parameters whose current values differ from the snapshot (the function wrote them)."""
+        out = []
+        for slot, view, saved in zip(self.vector.slots, self.views, self._snapshot, strict=True):
+            if view is not None and view.tobytes() != saved.tobytes():
+                out.append(slot)
+        return out
+
+    def values(self) -> np.ndarray:
+        """theta as the function sees it: the live values, in the evaluation dtype, as float64."""
+        out = self.vector.theta.copy()
+        for slot, view in zip(self.vector.slots, self.views, strict=True):
+            if view is not None:
+                out[slot.offset : slot.stop] = view
+        return out
+
+    def slot_eval_dtypes(self) -> np.ndarray:
+        """The evaluation dtype's machine epsilon for every coordinate of theta."""
+        eps = np.empty(self.vector.size)
+        for slot, dtype in zip(self.vector.slots, self.eval_dtypes, strict=True):
+            eps[slot.offset : slot.stop] = np.finfo(dtype).eps
+        return eps
+
+    def stored(self, coordinates: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """``points`` (one row per coordinate) rounded to each coordinate's evaluation dtype."""
+        points = np.array(points, dtype=np.float64)
+        for slot, dtype in zip(self.vector.slots, self.eval_dtypes, strict=True):
+            if dtype != np.float64:
+                rows = (coordinates >= slot.offset) & (coordinates < slot.stop)
+                points[rows] = points[rows].astype(dtype).astype(np.float64)
+        return points
+
+    def realised_steps(
+        self, coordinates: np.ndarray, steps: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """theta_i and the step actually taken, fl(theta_i + h_i) - theta_i.
+
+        Dividing by the realised step rather than the nominal one removes the error of
+        representing theta_i + h_i (Numerical Recipes' trick).
+        """
+        theta = self.values()[coordinates]
+        realised = self.stored(coordinates, (theta + steps)[:, None])[:, 0] - theta
+        vanished = np.flatnonzero(realised == 0)
+        if vanished.size:
+            i = int(coordinates[vanished[0]])
+            raise StepError(
+                f"the step h = {steps[vanished[0]]:.3g} vanishes at `{self.vector.label(i)}` = "
+                f"{theta[vanished[0]]:.6g} in {self.eval_dtypes[0]}: theta + h rounds to theta. "
+                "Use a larger `h`, or h=gradient_check.relative(r) to scale it to theta."
+            )
+        return theta, realised
+
+    def evaluate_points(
+        self,
+        f: Callable[[Any], Any],
+        coordinates: np.ndarray,
+        stored: np.ndarray,
+        read_output: Callable[[Any], Any],
+        out: np.ndarray,
+    ) -> None:
+        """out[k, q] = read_output(f(theta with coordinate k set to stored[k, q])).
+
+        The hot loop of every check: one element write, one call, one store per point.
+        """
+        offsets = np.fromiter((s.offset for s in self.vector.slots), dtype=np.int64)
+        slot_of = np.searchsorted(offsets, coordinates, side="right") - 1
+        local = (coordinates - offsets[slot_of]).tolist()
+        values = stored.tolist()
+        n_points = stored.shape[1]
+        starts = np.flatnonzero(np.diff(slot_of, prepend=-1)).tolist() + [len(coordinates)]
+        for start, stop in zip(starts[:-1], starts[1:], strict=True):
+            view = self.views[slot_of[start]]
+            if view is None:
+                slot = self.vector.slots[slot_of[start]]
+                self._evaluate_scalar(f, slot, values, local, range(start, stop), read_output, out)
+                continue
+            for k in range(start, stop):
+                j = local[k]
+                saved = view[j]
+                try:
+                    for q in range(n_points):
+                        view[j] = values[k][q]
+                        out[k, q] = read_output(f(self.live))
+                finally:
+                    view[j] = saved
+
+    def _evaluate_scalar(self, f, slot, values, local, rows, read_output, out) -> None:
+        """The slow path for a Python scalar leaf: rebuild the containers around a new value."""
+        old = self._leaves[slot.path]
+        for k in rows:
+            for q in range(len(values[k])):
+                value = values[k][q]
+                if slot.is_complex:  # coordinate 0 is the real part, 1 the imaginary part
+                    value = complex(value, old.imag) if local[k] == 0 else complex(old.real, value)
+                new = slot.scalar_type(value)
+                self.live = rebuild(self._base_live, lambda p, o, v=new: v if p == slot.path else o)
+                try:
+                    out[k, q] = read_output(f(self.live))
+                finally:
+                    self.live = self._base_live
+
+    def evaluate_theta(self, f: Callable[[Any], Any], theta: np.ndarray) -> Any:
+        """f at a whole new theta (every coordinate moved at once), then restore."""
+        leaves = {}
+        try:
+            for slot, view in zip(self.vector.slots, self.views, strict=True):
+                block = theta[slot.offset : slot.stop]
+                if view is None:
+                    leaves[slot.path] = (
+                        complex(block[0], block[1]) if slot.is_complex else float(block[0])
+                    )
+                else:
+                    view[...] = block
+            if leaves:
+                self.live = rebuild(self._base_live, lambda p, old: leaves.get(p, old))
+            return f(self.live)
+        finally:
+            self.restore()
+
+
+def _refuse_shared_memory(slots: tuple[Slot, ...], views: list[np.ndarray | None]) -> None:
+    arrays = [(s, v) for s, v in zip(slots, views, strict=True) if v is not None]
+    for i, (slot_a, a) in enumerate(arrays):
+        for slot_b, b in arrays[i + 1 :]:
+            if np.may_share_memory(a, b) and np.shares_memory(a, b):
+                raise InvalidProblemError(
+                    f"parameters `{slot_a.name}` and `{slot_b.name}` share memory, so perturbing "
+                    "one moves the other. Pass separate arrays (np.copy), or one parameter for "
+                    "tied weights."
+                )
+
+
+def check_unchanged(workspace: Workspace) -> None:
+    """Raise if the function under check wrote into its parameters."""
+    changed = workspace.changed_slots()
+    if changed:
+        names = ", ".join(f"`{s.name}`" for s in changed)
+        raise LossError(
+            f"the function changed parameter {names} in place while being evaluated. A function "
+            "under check must not modify its parameters: copy before writing."
+        )

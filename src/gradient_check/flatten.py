@@ -1,0 +1,284 @@
+"""Flatten a nesting of arrays into one real vector theta with named slices, and back.
+
+Order, stable and documented: dicts in insertion order (the texts' W1, B1, W2, B2, ...),
+lists and tuples by index, each array's elements in C (row-major) order. A complex element
+takes two real coordinates, real part then imaginary part. Names read like Python:
+``W1``, ``layers[0].W``, ``[2]`` for the third item of a top-level list, ``params`` for a
+bare array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidProblemError
+
+Path = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One leaf of the structure: where it sits, what it is, and its slice of theta."""
+
+    name: str
+    path: Path
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    offset: int
+    size: int  # real coordinates: the element count, doubled for complex leaves
+    scalar_type: type | None = None  # float, complex or a numpy scalar type; None for arrays
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.scalar_type is not None
+
+    @property
+    def is_complex(self) -> bool:
+        return self.dtype.kind == "c"
+
+    @property
+    def stop(self) -> int:
+        return self.offset + self.size
+
+    def index_of(self, local: int) -> tuple[int, ...] | tuple[tuple[int, ...], str]:
+        """The array index of real coordinate ``local`` (with "real"/"imag" for complex)."""
+        if self.is_complex:
+            index = tuple(int(i) for i in np.unravel_index(local // 2, self.shape))
+            return index, ("real" if local % 2 == 0 else "imag")
+        return tuple(int(i) for i in np.unravel_index(local, self.shape))
+
+    def label(self, local: int) -> str:
+        """A readable name of one real coordinate: ``W1[3, 2]`` or ``z[1].imag``."""
+        if self.is_complex:
+            index, part = self.index_of(local)
+            return f"{self.name}{_format_index(index)}.{part}"
+        return f"{self.name}{_format_index(self.index_of(local))}"
+
+
+def _format_index(index: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(i) for i in index) + "]" if index else ""
+
+
+def _child_name(parent: str, key: Any, in_mapping: bool) -> str:
+    if in_mapping:
+        return f"{parent}.{key}" if parent else str(key)
+    return f"{parent}[{key}]"
+
+
+def _leaf_error(name: str, what: str, fix: str) -> InvalidProblemError:
+    return InvalidProblemError(f"parameter `{name}` {what}. {fix}")
+
+
+def _as_leaf(value: Any, name: str) -> tuple[tuple[int, ...], np.dtype, type | None]:
+    """Validate a leaf; return its shape, dtype and its scalar type (None for an array)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise _leaf_error(
+            name, "is a boolean", "Booleans have no derivative: keep them out of `params`."
+        )
+    if isinstance(value, (int, np.integer)):
+        raise _leaf_error(
+            name,
+            f"is an integer ({value!r})",
+            "Finite differences need floating point: pass it as a float, or keep it out of "
+            "`params` and close over it in the function.",
+        )
+    if isinstance(value, (float, complex, np.floating, np.complexfloating)):
+        return (), np.asarray(value).dtype, type(value)
+    if isinstance(value, np.ndarray):
+        kind = value.dtype.kind
+        if kind in "fc":
+            if value.size == 0:
+                raise _leaf_error(
+                    name, f"has no elements (shape {value.shape})", "Remove it from `params`."
+                )
+            return value.shape, value.dtype, None
+        what = {
+            "b": "a boolean array",
+            "i": "an integer array",
+            "u": "an unsigned integer array",
+            "O": "an object array",
+        }.get(kind, f"an array of dtype {value.dtype}")
+        raise _leaf_error(
+            name,
+            f"is {what} ({value.dtype})",
+            "Finite differences need floating point: pass np.asarray(x, dtype=float), or keep it "
+            "out of `params` and close over it in the function.",
+        )
+    raise _leaf_error(
+        name,
+        f"is a {type(value).__name__}",
+        "Parameters are numpy float arrays or floats, nested in dicts, lists and tuples.",
+    )
+
+
+def _walk(node: Any, path: Path, name: str, out: list[tuple[Path, str, Any]]) -> None:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            _walk(value, (*path, key), _child_name(name, key, True), out)
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            _walk(value, (*path, i), _child_name(name, i, False), out)
+    else:
+        out.append((path, name or "params", node))
+
+
+@dataclass(frozen=True)
+class ParameterVector:
+    """A structure of parameters seen as one float64 vector ``theta`` of real coordinates.
+
+    ``slots`` names every leaf with its slice of theta; ``unflatten`` is the exact inverse
+    of ``flatten`` (bitwise, for float64 and complex128 leaves).
+
+    >>> import numpy as np
+    >>> vec = flatten({"W1": np.ones((2, 2)), "B1": np.zeros(2)})
+    >>> vec.theta.shape, [s.name for s in vec.slots], vec.label(5)
+    ((6,), ['W1', 'B1'], 'B1[1]')
+    """
+
+    theta: np.ndarray
+    slots: tuple[Slot, ...]
+    template: Any  # the structure itself, kept for rebuilding containers
+
+    @property
+    def size(self) -> int:
+        return int(self.theta.size)
+
+    def slot_of(self, coordinate: int) -> Slot:
+        """The slot holding real coordinate ``coordinate`` of theta."""
+        offsets = np.fromiter((s.offset for s in self.slots), dtype=np.int64)
+        return self.slots[int(np.searchsorted(offsets, coordinate, side="right")) - 1]
+
+    def label(self, coordinate: int) -> str:
+        """The name of one coordinate of theta, e.g. ``layers[0].W[3, 2]``."""
+        slot = self.slot_of(coordinate)
+        return slot.label(coordinate - slot.offset)
+
+    def unflatten(self, theta: np.ndarray) -> Any:
+        """Rebuild the structure from a vector, each leaf in its original dtype and type."""
+        theta = np.asarray(theta)
+        if theta.shape != self.theta.shape:
+            raise InvalidProblemError(
+                f"`theta` has shape {theta.shape}; this structure needs ({self.size},)."
+            )
+        leaves = {s.path: _leaf_from_real(theta[s.offset : s.stop], s) for s in self.slots}
+        return rebuild(self.template, lambda path, _old: leaves[path])
+
+
+def _leaf_from_real(real: np.ndarray, slot: Slot) -> Any:
+    values = real.astype(np.float64).view(np.complex128) if slot.is_complex else real
+    values = values.astype(slot.dtype).reshape(slot.shape)
+    return slot.scalar_type(values[()]) if slot.is_scalar else values
+
+
+def real_view(values: np.ndarray) -> np.ndarray:
+    """The elements of an array as real coordinates (complex: real, imag interleaved)."""
+    flat = np.ascontiguousarray(values).reshape(-1)
+    return flat.view(flat.real.dtype) if flat.dtype.kind == "c" else flat
+
+
+def flatten(params: Any) -> ParameterVector:
+    """Flatten any nesting of dicts, lists and tuples of float arrays and floats into theta."""
+    leaves: list[tuple[Path, str, Any]] = []
+    _walk(params, (), "", leaves)
+    if not leaves:
+        raise InvalidProblemError(
+            "`params` holds no parameters. Pass an array, or a dict/list/tuple of arrays."
+        )
+    slots, pieces, offset = [], [], 0
+    for path, name, value in leaves:
+        shape, dtype, scalar_type = _as_leaf(value, name)
+        real = real_view(np.asarray(value)).astype(np.float64)
+        if not np.all(np.isfinite(real)):
+            bad = int(np.flatnonzero(~np.isfinite(real))[0])
+            slot = Slot(name, path, shape, dtype, offset, real.size, scalar_type)
+            raise InvalidProblemError(
+                f"parameter `{slot.label(bad)}` is {real[bad]}: a check needs finite "
+                "parameters. Replace NaN and infinite values before checking."
+            )
+        slots.append(Slot(name, path, shape, dtype, offset, real.size, scalar_type))
+        pieces.append(real)
+        offset += real.size
+    return ParameterVector(np.concatenate(pieces), tuple(slots), params)
+
+
+def rebuild(template: Any, leaf: Callable[[Path, Any], Any], path: Path = ()) -> Any:
+    """Copy the containers of ``template``, replacing each leaf by ``leaf(path, old)``."""
+    if isinstance(template, Mapping):
+        items = {k: rebuild(v, leaf, (*path, k)) for k, v in template.items()}
+        try:
+            return type(template)(items)
+        except TypeError:
+            return items
+    if isinstance(template, tuple) and hasattr(template, "_fields"):  # namedtuple
+        return type(template)(*(rebuild(v, leaf, (*path, i)) for i, v in enumerate(template)))
+    if isinstance(template, (list, tuple)):
+        return type(template)(rebuild(v, leaf, (*path, i)) for i, v in enumerate(template))
+    return leaf(path, template)
+
+
+def flatten_like(derivative: Any, vector: ParameterVector, what: str = "grads") -> np.ndarray:
+    """Flatten a gradient matched to ``vector``'s parameters, by structure or by name.
+
+    Every parameter needs exactly one gradient of its own shape; a missing, extra or
+    misshapen one is an error naming the parameter.
+    """
+    by_name = _by_name(derivative, vector)
+    found: list[tuple[Path, str, Any]] = []
+    if by_name is None:
+        _walk(derivative, (), "", found)
+        given = {path: (name, value) for path, name, value in found}
+    else:
+        given = {s.path: (s.name, by_name[s.name]) for s in vector.slots}
+    expected = {s.path for s in vector.slots}
+    for path, (name, _) in given.items():
+        if path not in expected:
+            raise InvalidProblemError(
+                f"`{what}` has an entry `{name}` that is not a parameter. Give exactly one "
+                f"gradient per parameter: {', '.join(s.name for s in vector.slots)}."
+            )
+    out = np.empty(vector.size)
+    for slot in vector.slots:
+        if slot.path not in given:
+            raise InvalidProblemError(
+                f"`{what}` has no entry for parameter `{slot.name}`. Give exactly one gradient "
+                "per parameter, in the same structure as `params`."
+            )
+        out[slot.offset : slot.stop] = _gradient_leaf(given[slot.path][1], slot, what)
+    return out
+
+
+def _by_name(derivative: Any, vector: ParameterVector) -> Mapping[str, Any] | None:
+    """``derivative`` as a flat name -> array mapping, when it is keyed by parameter names."""
+    if not isinstance(derivative, Mapping):
+        return None
+    names = {s.name for s in vector.slots}
+    keys = set(derivative)
+    if keys == names and any(s.path != (s.name,) for s in vector.slots):
+        return derivative
+    return None
+
+
+def _gradient_leaf(value: Any, slot: Slot, what: str) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype.kind not in "fc":
+        raise InvalidProblemError(
+            f"`{what}` for parameter `{slot.name}` has dtype {array.dtype}; a gradient is a "
+            "float array. Return np.asarray(g, dtype=float)."
+        )
+    if array.shape != slot.shape:
+        raise InvalidProblemError(
+            f"`{what}` for parameter `{slot.name}` has shape {array.shape}, but the parameter "
+            f"has shape {slot.shape}. A gradient has its parameter's shape."
+        )
+    if array.dtype.kind == "c" and not slot.is_complex:
+        raise InvalidProblemError(
+            f"`{what}` for real parameter `{slot.name}` is complex ({array.dtype}). Return its "
+            "real part, or make the parameter complex."
+        )
+    if slot.is_complex:
+        return real_view(array.astype(np.complex128))
+    return array.reshape(-1).astype(np.float64)

@@ -1,0 +1,108 @@
+"""What the function under check returns, read as a real vector of outputs.
+
+A scalar loss is one output. An array or a structure of arrays (dicts, lists, tuples) is
+flattened like parameters are, complex outputs as real and imaginary parts, so one engine
+checks gradients, Jacobians, VJPs, JVPs and Hessians alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import LossError
+from .flatten import ParameterVector, Slot, _walk, real_view
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """The outputs' names, shapes and positions, and how to read one evaluation."""
+
+    blocks: tuple[Slot, ...]  # None-named single block for a scalar loss
+    size: int  # m, the number of real outputs
+    eps: float  # machine epsilon of the dtype the function returns
+    read: Callable[[Any], Any]
+    scalar: bool
+
+    def label(self, index: int) -> str:
+        for block in self.blocks:
+            if block.offset <= index < block.stop:
+                return block.label(index - block.offset)
+        raise IndexError(index)
+
+
+def _scalar(y: Any, what: str) -> float:
+    array = np.asarray(y)
+    if array.size != 1 or array.dtype.kind not in "fiu":
+        shape = f"an array of shape {array.shape}" if array.size != 1 else f"a {array.dtype} value"
+        raise LossError(
+            f"`{what}` must return a real scalar; got {shape}. Reduce it with .sum() or .mean(), "
+            "or check a vector-valued function with check_jacobian."
+        )
+    return float(array.reshape(()))
+
+
+def scalar_spec(y0: Any, what: str = "loss") -> OutputSpec:
+    """The spec of a scalar loss (a size-1 array counts as a scalar)."""
+    _scalar(y0, what)
+    dtype = np.asarray(y0).dtype
+    eps = float(np.finfo(dtype).eps) if dtype.kind == "f" else float(np.finfo(np.float64).eps)
+    if isinstance(y0, (float, np.floating)):
+        read = float
+    else:
+
+        def read(y: Any) -> float:
+            return _scalar(y, what)
+
+    block = Slot("loss", (), (), np.dtype(np.float64), 0, 1)
+    return OutputSpec((block,), 1, eps, read, True)
+
+
+def vector_spec(y0: Any, what: str = "f") -> OutputSpec:
+    """The spec of an array- or structure-valued function."""
+    leaves: list[tuple[tuple, str, Any]] = []
+    _walk(y0, (), "", leaves)
+    blocks, offset, eps = [], 0, 0.0
+    for path, name, value in leaves:
+        array = np.asarray(value)
+        if array.dtype.kind not in "fciu":
+            raise LossError(
+                f"`{what}` returned `{name}` of dtype {array.dtype}; outputs are numbers."
+            )
+        dtype = array.dtype if array.dtype.kind in "fc" else np.dtype(np.float64)
+        eps = max(eps, float(np.finfo(dtype).eps))
+        size = array.size * (2 if dtype.kind == "c" else 1)
+        label = "out" if name == "params" else name
+        blocks.append(Slot(label, path, array.shape, dtype, offset, size))
+        offset += size
+    shapes = [b.shape for b in blocks]
+    single = len(blocks) == 1 and not blocks[0].path
+
+    def read(y: Any) -> np.ndarray:
+        if single:
+            array = np.asarray(y)
+            if array.shape != shapes[0]:
+                raise LossError(f"`{what}` returned shape {array.shape}, first {shapes[0]}.")
+            return real_view(array.astype(np.result_type(array.dtype, np.float64)))
+        found: list[tuple[tuple, str, Any]] = []
+        _walk(y, (), "", found)
+        if [np.shape(v) for _, _, v in found] != shapes:
+            raise LossError(f"`{what}` changed the structure or shapes of its outputs.")
+        return np.concatenate(
+            [
+                real_view(np.asarray(v).astype(np.result_type(np.asarray(v).dtype, np.float64)))
+                for _, _, v in found
+            ]
+        )
+
+    return OutputSpec(tuple(blocks), offset, eps, read, False)
+
+
+def output_label(spec: OutputSpec, vector: ParameterVector, out: int, coordinate: int) -> str:
+    """Name one derivative element: ``W1[3, 2]``, or ``out[1] / W1[3, 2]``."""
+    if spec.scalar:
+        return vector.label(coordinate)
+    return f"{spec.label(out)} / {vector.label(coordinate)}"
