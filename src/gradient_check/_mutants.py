@@ -6,7 +6,7 @@ import ast
 import copy
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 Path = tuple[tuple[str, int | None], ...]
 
@@ -113,6 +113,7 @@ _UNSCALABLE_VALUES = (
     ast.NamedExpr,
     ast.BoolOp,
 )
+_SWAPS_PER_VARIABLE = 2
 _GRADIENT_NAME = re.compile(r"d[A-Z_]|d[a-z]$|dout")
 
 
@@ -129,10 +130,9 @@ class Site:
 
 @dataclass(frozen=True)
 class _Context:
-    """Where a node sits: its parent, and whether it is an index, an axis or in a nested scope."""
+    """Where a node sits: its parent, whether it is an axis argument, whether in a nested scope."""
 
     parent: ast.AST | None = None
-    in_slice: bool = False
     in_axis_keyword: bool = False
     nested: bool = False
 
@@ -142,7 +142,7 @@ class _Scope:
     """What the operators know about the function: its local variables and its modules."""
 
     is_module: Callable[[str], bool]
-    definitions: dict[str, int] = field(default_factory=dict)
+    definitions: dict[str, int]
 
 
 def get_node(root: ast.AST, path: Path) -> ast.AST:
@@ -194,7 +194,6 @@ def _walk(node: ast.AST, path: Path, context: _Context) -> Iterator[tuple[ast.AS
         child_context = replace(
             context,
             parent=node,
-            in_slice=context.in_slice or (isinstance(node, ast.Subscript) and name == "slice"),
             in_axis_keyword=context.in_axis_keyword
             or (isinstance(node, ast.keyword) and node.arg in ("axis", "keepdims")),
             nested=context.nested or isinstance(node, _NESTED_SCOPES),
@@ -215,7 +214,7 @@ def _is_unmutated(node: ast.AST) -> bool:
 
 
 def _scope_nodes(statements: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Yield the nodes of `statements` without entering nested functions, classes or comprehensions."""
+    """Yield the nodes of `statements`, not entering nested functions, classes or comprehensions."""
     stack: list[ast.AST] = list(reversed(statements))
     while stack:
         node = stack.pop()
@@ -225,7 +224,7 @@ def _scope_nodes(statements: list[ast.stmt]) -> Iterator[ast.AST]:
 
 
 def _local_definitions(definition: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, int]:
-    """Map each local variable to the line of its first binding (0 for parameters)."""
+    """Map each local variable to the line of its first binding (0 for parameters), by line."""
     arguments = definition.args
     parameters = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
     parameters += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
@@ -237,7 +236,8 @@ def _local_definitions(definition: ast.FunctionDef | ast.AsyncFunctionDef) -> di
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             line = definitions.get(node.id, node.lineno)
             definitions[node.id] = min(line, node.lineno)
-    return {name: line for name, line in definitions.items() if name not in declared}
+    ordered = sorted(definitions.items(), key=lambda item: item[1])
+    return {name: line for name, line in ordered if name not in declared}
 
 
 def _unparse(node: ast.AST, limit: int = 60) -> str:
@@ -394,8 +394,8 @@ def _change_axis(node: ast.AST, path: Path, context: _Context, scope: _Scope) ->
                 summary = f"`axis={_unparse(keyword.value)}` removed"
                 yield Site(family, path, without, node.lineno, summary)
         elif keyword.arg == "keepdims" and isinstance(keyword.value, ast.Constant):
-            if isinstance(keyword.value.value, bool):
-                flag = keyword.value.value
+            flag = keyword.value.value
+            if isinstance(flag, bool):
                 new = _located(ast.Constant(not flag), keyword.value)
                 summary = f"`keepdims={flag}` -> `keepdims={not flag}`"
                 yield Site(family, keyword_path, new, node.lineno, summary)
@@ -486,12 +486,18 @@ def _swap_variable(node: ast.AST, path: Path, context: _Context, scope: _Scope) 
     if path[-1][0] == "func" or node.id not in scope.definitions or node.id in ("self", "cls"):
         return
     kind = _variable_kind(node.id)
-    for other, line in scope.definitions.items():
-        if other in (node.id, "self", "cls") or line >= node.lineno:
-            continue
-        if _variable_kind(other) == kind:
-            new = _located(ast.Name(other, ast.Load()), node)
-            yield Site("swap-variable", path, new, node.lineno, _change(node, new))
+    candidates = [
+        other
+        for other, line in scope.definitions.items()
+        if other not in (node.id, "self", "cls")
+        and line < node.lineno
+        and _variable_kind(other) == kind
+    ]
+    # The most recently defined variables are the likeliest slips (`A.T` for `A_prev.T`), and
+    # bounding the swaps keeps their number linear in the length of the function.
+    for other in candidates[::-1][:_SWAPS_PER_VARIABLE]:
+        new = _located(ast.Name(other, ast.Load()), node)
+        yield Site("swap-variable", path, new, node.lineno, _change(node, new))
 
 
 _OPERATORS: dict[str, Callable[[ast.AST, Path, _Context, _Scope], Iterator[Site]]] = {

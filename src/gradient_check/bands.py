@@ -29,7 +29,9 @@ class Verdict(Enum):
 
 _WORDS = {
     Verdict.CORRECT: "correct: have a cup of tea",
-    Verdict.NON_SMOOTH_ONLY: "acceptable for non-smooth activations (ReLU); too high for smooth ones",
+    Verdict.NON_SMOOTH_ONLY: (
+        "acceptable for non-smooth activations (ReLU); too high for smooth ones"
+    ),
     Verdict.SUSPICIOUS: "possibly wrong: inspect",
     Verdict.WRONG: "the gradient code is certainly wrong",
 }

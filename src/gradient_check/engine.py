@@ -85,37 +85,36 @@ def run_check(
 ) -> Report:
     """Check ``analytic``'s derivative matrix of ``f`` at ``params`` by finite differences."""
     vector = flatten(params)
+    notes: list[str] = []
     with _RngGuard() as rng_guard:
-        notes: list[str] = []
-        try:
-            workspace = Workspace(params, vector, promote=settings.promote)
-            with workspace:
-                y0 = f(workspace.live)
-        except (TypeError, ValueError, OverflowError, FloatingPointError) as error:
-            if not (settings.promote and workspace.promoted):
-                raise
-            notes.append(
-                f"the function rejected float64 copies ({type(error).__name__}: {error}); "
-                "evaluated in the parameters' own precision"
-            )
-            workspace = Workspace(params, vector, promote=False)
-            with workspace:
-                y0 = f(workspace.live)
-        with workspace:
-            return _run(
-                f,
-                analytic,
-                settings,
-                kind,
-                scalar,
-                what,
-                vector,
-                workspace,
-                y0,
-                rng_guard,
-                notes,
-                extra,
-            )
+        for promote in (True, False) if settings.promote else (False,):
+            with Workspace(params, vector, promote=promote) as workspace:
+                try:
+                    y0 = f(workspace.live)
+                except (TypeError, ValueError, OverflowError, FloatingPointError) as error:
+                    if not workspace.promoted:
+                        raise
+                    notes.append(
+                        f"the function rejected float64 copies ({type(error).__name__}: "
+                        f"{error}); evaluated in the parameters' own precision"
+                    )
+                    continue
+                check_unchanged(workspace)
+                return _run(
+                    f,
+                    analytic,
+                    settings,
+                    kind,
+                    scalar,
+                    what,
+                    vector,
+                    workspace,
+                    y0,
+                    rng_guard,
+                    notes,
+                    extra,
+                )
+    raise AssertionError("unreachable: the unpromoted attempt returns or raises")
 
 
 def _run(
@@ -123,7 +122,6 @@ def _run(
 ) -> Report:
     spec = scalar_spec(y0, what) if scalar else vector_spec(y0, what)
     f0 = np.atleast_1d(np.asarray(spec.read(y0), dtype=np.float64))
-    check_unchanged(workspace)
     _refuse_nonfinite(f0, spec, what, "at the given parameters")
     counts = {"centre": 1}
     if workspace.promoted:
@@ -228,7 +226,7 @@ def _differences(f, workspace, spec, scheme, coordinates, steps, f0, sigma, what
     values = np.empty((coordinates.size, offsets.size, spec.size))
     workspace.evaluate_points(f, coordinates, points, spec.read, values)
     if not np.all(np.isfinite(values)):
-        k, q, r = (int(i[0]) for i in np.nonzero(~np.isfinite(values)))
+        k, q, _r = (int(i[0]) for i in np.nonzero(~np.isfinite(values)))
         where = f"{workspace.vector.label(int(coordinates[k]))} {offsets[q]:+g}h"
         _refuse_nonfinite(values[k, q], spec, what, f"with {where}")
     derivative = apply_scheme(scheme, values, f0, realised)

@@ -159,7 +159,7 @@ class Workspace:
         local = (coordinates - offsets[slot_of]).tolist()
         values = stored.tolist()
         n_points = stored.shape[1]
-        starts = np.flatnonzero(np.diff(slot_of, prepend=-1)).tolist() + [len(coordinates)]
+        starts = [*np.flatnonzero(np.diff(slot_of, prepend=-1)).tolist(), len(coordinates)]
         for start, stop in zip(starts[:-1], starts[1:], strict=True):
             view = self.views[slot_of[start]]
             if view is None:

@@ -98,11 +98,13 @@ def refine(
         numeric = np.where(kink | straddle, fine, numeric)
         straddle_error = rounding_fine + gap2 / 2 + analytic_rounding
         error = np.where(straddle, straddle_error, error)
-        curvature = 0.5 * np.maximum(np.abs(plus1 - plus2), np.abs(minus1 - minus2))
-        kink_error = 2 * rounding_fine + analytic_rounding + curvature / margin
+        # The one-sided derivatives are the slopes' limits as h -> 0; extrapolate each
+        # (2 s(h/2) - s(h)), and accept anything between the slopes and their limits.
+        candidates = np.stack([minus2, plus2, 2 * minus2 - minus1, 2 * plus2 - plus1])
+        kink_error = 4 * (rounding_fine + rounding_coarse) + analytic_rounding
         error = np.where(kink, kink_error, error)
-        low = np.where(kink, np.minimum(minus2, plus2), low)
-        high = np.where(kink, np.maximum(minus2, plus2), high)
+        low = np.where(kink, candidates.min(axis=0), low)
+        high = np.where(kink, candidates.max(axis=0), high)
     beyond = np.abs(analytic - numeric) > margin * error
     inside = (analytic >= low - margin * error) & (analytic <= high + margin * error)
     status = np.where(kink, np.where(inside, KINK, WRONG), np.where(beyond, WRONG, OK))

@@ -43,7 +43,7 @@ class MutationError(ValueError):
 
 
 class Outcome(Enum):
-    """What happened to a mutant: the check caught it, missed it, it crashed, or it changes nothing."""
+    """What happened to a mutant: caught or missed by the check, crashed, or changing nothing."""
 
     CAUGHT = "caught"
     SURVIVED = "survived"
@@ -374,15 +374,15 @@ def _round_robin(mutants: list[Mutant], limit: int) -> list[Mutant]:
 
 
 def _crash_detail(error: Exception) -> str:
-    """Describe an exception as `Type: message`, with the mutant's line when it raised there."""
-    detail = f"{type(error).__name__}: {error}"
+    """Describe an exception as `Type: message`, and the mutant's line if raised in the mutant."""
+    detail = f"{type(error).__name__}: {str(error).strip()}"
     traceback = error.__traceback__
     line = None
     while traceback is not None:
         if traceback.tb_frame.f_code.co_filename.startswith("<mutant of "):
             line = traceback.tb_lineno
         traceback = traceback.tb_next
-    return detail if line is None else f"{detail} (mutant line {line})"
+    return detail if line is None else f"{detail} (raised at line {line})"
 
 
 def _unpack_verdict(verdict: Verdict) -> tuple[Outcome, str]:

@@ -64,7 +64,7 @@ def richardson_derivative(
     estimate (it bounds the error when the table converges).
 
     >>> d = richardson_derivative(np.sin, 1.0)
-    >>> abs(d.value - np.cos(1.0)) < 1e-12, d.error_estimate < 1e-9
+    >>> bool(abs(d.value - np.cos(1.0)) < 1e-12), d.error_estimate < 1e-9
     (True, True)
     """
     method = get_scheme(scheme)

@@ -17,7 +17,7 @@ from .bands import Verdict
 class Evidence(Enum):
     """What the element-by-element comparison with the error estimate found."""
 
-    CONSISTENT = "correct within the estimated error"
+    CONSISTENT = "within estimated error"
     WRONG = "confirmed wrong"
     CANNOT_TELL = "cannot tell at this precision"
 

@@ -38,9 +38,9 @@ class Linear(Layer):
     W is drawn with Xavier scaling and B is drawn too (small, not zeros), so that step 1 of the
     texts' check, "initialise all parameters random and non-zero", holds at construction.
 
-    `l2` is the L2 strength λ (the network sets it); `bug` is a teaching device, set by
-    `gradient_check.nn.inject_bug`, that makes `backward` drop one factor the way a
-    hand-written backward pass often does.
+    `l2` is the L2 strength λ (the network sets it). `bug` is a teaching device, set by
+    `gradient_check.nn.inject_bug`: when set, `backward` runs a copy of itself with one factor
+    of dW missing, the way a hand-written backward pass often goes wrong.
 
     Example:
         >>> layer = Linear(3, 2, np.random.default_rng(0))
@@ -61,24 +61,22 @@ class Linear(Layer):
         self.n_out = n_out
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x
+        self.X = x
         W = self.params["W"]
         B = self.params["B"]
         # Z = X·W + B
         return x @ W + B
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
+    def backward(self, dZ: np.ndarray) -> np.ndarray:
         """Return dX = dZ·Wᵀ and set `grads` to dW = 1/m·Xᵀ·dZ + λ/m·W and dB = 1/m·Σ dZ."""
-        X = self.x
-        dZ = dy
+        if self.bug is not None:
+            return self._backward_with_bug(dZ)
+        X = self.X
         W = self.params["W"]
         m = X.shape[0]
-        # a planted bug (see inject_bug) drops one factor here
-        one_over_m = 1.0 if self.bug == "drop_1_over_m" else 1.0 / m
-        lambda_over_m = 0.0 if self.bug == "drop_l2" else self.l2 / m
         # dW = 1/m · Xᵀ·dZ + λ/m · W
-        dW = one_over_m * (X.T @ dZ)
-        dW = dW + lambda_over_m * W
+        dW = X.T @ dZ / m
+        dW = dW + self.l2 / m * W
         # dB = 1/m · Σ_examples dZ
         dB = np.sum(dZ, axis=0, keepdims=True)
         dB = dB / m
@@ -86,6 +84,20 @@ class Linear(Layer):
         dX = dZ @ W.T
         self.grads = {"W": dW, "B": dB}
         return dX
+
+    def _backward_with_bug(self, dZ: np.ndarray) -> np.ndarray:
+        """`backward` as a hurried hand writes it: one factor of dW is missing (see inject_bug)."""
+        X = self.X
+        W = self.params["W"]
+        m = X.shape[0]
+        if self.bug == "drop_1_over_m":  # noqa: SIM108 (each branch shows its own mistake)
+            # dW = Xᵀ·dZ + λ/m · W   <- the 1/m is missing
+            dW = X.T @ dZ + self.l2 / m * W
+        else:
+            # dW = 1/m · Xᵀ·dZ       <- the L2 term λ/m · W is missing
+            dW = X.T @ dZ / m
+        self.grads = {"W": dW, "B": np.sum(dZ, axis=0, keepdims=True) / m}
+        return dZ @ W.T
 
     def __repr__(self) -> str:
         return f"Linear({self.n_in}, {self.n_out})"

@@ -1,0 +1,101 @@
+"""Overhead of a full central check over the bare cost of its loss evaluations.
+
+A numpy MLP with about 100,000 parameters. Prints (check time) / (time of 2n + 1 bare
+loss evaluations), both measured in this run, and the check's exact evaluation counts.
+Target (issue 2): at most 1.10, with every trust feature on (they are on by default).
+
+    python benchmarks/bench_overhead.py [--batch 16] [--repeats 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from gradient_check import check
+
+
+def mlp(n_in: int = 784, n_hidden: int = 120, n_out: int = 10, batch: int = 16, seed: int = 0):
+    """A tanh MLP with softmax cross-entropy: loss(params) and its hand-written gradient."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((batch, n_in))
+    Y = np.eye(n_out)[rng.integers(0, n_out, batch)]
+    params = {
+        "W1": rng.standard_normal((n_in, n_hidden)) / np.sqrt(n_in),
+        "B1": np.zeros((1, n_hidden)),
+        "W2": rng.standard_normal((n_hidden, n_out)) / np.sqrt(n_hidden),
+        "B2": np.zeros((1, n_out)),
+    }
+
+    def forward(p):
+        A1 = np.tanh(X @ p["W1"] + p["B1"])
+        Z2 = A1 @ p["W2"] + p["B2"]
+        Z2 = Z2 - Z2.max(axis=1, keepdims=True)
+        P = np.exp(Z2)
+        return A1, P / P.sum(axis=1, keepdims=True)
+
+    def loss(p) -> float:
+        _, P = forward(p)
+        return float(-np.sum(Y * np.log(P)) / batch)
+
+    def grads(p):
+        A1, P = forward(p)
+        dZ2 = (P - Y) / batch
+        dA1 = dZ2 @ p["W2"].T
+        dZ1 = dA1 * (1 - A1**2)
+        return {
+            "W1": X.T @ dZ1,
+            "B1": dZ1.sum(0, keepdims=True),
+            "W2": A1.T @ dZ2,
+            "B2": dZ2.sum(0, keepdims=True),
+        }
+
+    return loss, params, grads
+
+
+def per_evaluation(loss, params, samples: int = 7, batch: int = 2000) -> float:
+    """The bare cost of one loss evaluation: the fastest of several timed batches."""
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        for _ in range(batch):
+            loss(params)
+        times.append((time.perf_counter() - start) / batch)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--hidden", type=int, default=120)
+    parser.add_argument("--repeats", type=int, default=2, help="checks timed; the fastest counts")
+    args = parser.parse_args()
+    loss, params, grads = mlp(batch=args.batch, n_hidden=args.hidden)
+    n = sum(v.size for v in params.values())
+    count = 2 * n + 1
+    # The machine is shared and noisy: time the bare evaluation between the checks, and
+    # compare the fastest check with the fastest bare batch.
+    per_eval, checks = [per_evaluation(loss, params)], []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        report = check(loss, params, grads)
+        checks.append(time.perf_counter() - start)
+        per_eval.append(per_evaluation(loss, params))
+    base = min(per_eval) * count
+    print(f"parameters n = {n:,}; verdict: {report.evidence.value}, diff {report.diff:.2e}")
+    print(
+        f"evaluations: {report.total_evaluations:,} = "
+        + " + ".join(f"{v:,} {k}" for k, v in report.evaluations.items())
+    )
+    print(
+        f"bare evaluation: {min(per_eval) * 1e6:.1f} us (fastest batch); "
+        f"2n+1 = {count:,} of them: {base:.2f} s"
+    )
+    print(f"check: {', '.join(f'{t:.2f} s' for t in checks)}")
+    print(f"ratio check / bare(2n+1) = {min(checks) / base:.3f}  (target <= 1.10)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""The demo tells the texts' story: numbers reproduce, the bug is named, dropout refused."""
+
+import io
+import re
+import subprocess
+import sys
+
+from click.testing import CliRunner
+from rich.console import Console
+
+from gradient_check._commands import cli
+from gradient_check.demo import run_demo
+
+
+def _demo_text(*sections: str) -> str:
+    out = io.StringIO()
+    run_demo(Console(file=out, width=140, color_system=None), list(sections) or None)
+    return out.getvalue()
+
+
+def test_worked_examples_show_the_published_figures():
+    text = _demo_text("examples")
+    assert "f(x+h) = 10.007001   f(x-h) = 9.993001" in text
+    assert "= 7.000000" in text
+    assert "one-sided 3.0301" in text and "two-sided 3.0001" in text
+
+
+def test_network_section_names_w2_and_only_w2():
+    text = _demo_text("network")
+    correct, buggy = text.split("A realistic bug")
+    assert "confirmed wrong" not in correct
+    wrong_rows = [line for line in buggy.splitlines() if "confirmed wrong (" in line]
+    assert len(wrong_rows) == 1 and wrong_rows[0].split()[0] == "W2"
+    assert "wrong: W2" in buggy
+
+
+def test_regularisation_dropout_and_kinks_sections():
+    text = _demo_text("regularisation", "dropout", "kinks")
+    assert "wrong: W1, W2, W3" in text
+    assert re.search(r"refused: `loss` is random", text)
+    assert "freeze its mask" in text
+    assert "kink: valid subgradient" in text
+    assert "evidence: within estimated error" in text.split("kinks are not bugs")[1]
+
+
+def test_command_line_runs_the_demo():
+    result = CliRunner().invoke(cli, ["demo", "--section", "examples"])
+    assert result.exit_code == 0, result.output
+    assert "10.007001" in result.output
+
+
+def test_python_dash_m_entry_point():
+    done = subprocess.run(
+        [sys.executable, "-m", "gradient_check", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "demo" in done.stdout
