@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .bands import Verdict, depth_allowance, relative_difference, verdict_of
 from .check import assert_gradients_close, check
+from .derivatives import check_hessian, check_jacobian, check_jvp, check_vjp
 from .errors import (
     GradientCheckError,
     InvalidProblemError,
@@ -47,6 +48,10 @@ __all__ = [
     "absolute",
     "assert_gradients_close",
     "check",
+    "check_hessian",
+    "check_jacobian",
+    "check_jvp",
+    "check_vjp",
     "depth_allowance",
     "derivative",
     "flatten",

@@ -9,11 +9,12 @@ import numpy as np
 
 from .engine import make_settings, run_check
 from .errors import InvalidProblemError
-from .flatten import ParameterVector, flatten_like
+from .flatten import ParameterVector, flatten, flatten_like
 from .judge import DEFAULT_MARGIN
 from .outputs import OutputSpec
 from .report import Report
 from .steps import Step
+from .structure import nondeterminism
 
 CONVENTIONS = ("pytorch", "jax")
 
@@ -51,6 +52,7 @@ def check(
     promote: bool = True,
     seed: int = 0,
     convention: str = "pytorch",
+    nondet_tol: float = 0.0,
 ) -> Report:
     """Check ``grads`` against finite differences of ``loss`` at ``params``.
 
@@ -74,6 +76,7 @@ def check(
         seed: the private generator's seed (the noise probe's direction).
         convention: for complex parameters, "pytorch" (dL/dRe + i dL/dIm) or "jax" (its
             conjugate).
+        nondet_tol: how far two calls of a callable ``grads`` may differ (torch's nondet_tol).
 
     Returns:
         A ``Report``; ``report.ok`` is the verdict, ``print(report)`` the table.
@@ -89,7 +92,14 @@ def check(
         raise InvalidProblemError(f"`convention` is {convention!r}; choose 'pytorch' or 'jax'.")
     settings = make_settings(h, scheme, margin, band_scale, promote, seed)
 
-    def analytic(_live: Any, vector: ParameterVector, _spec: OutputSpec):
+    vector = flatten(params)
+    problems, spread = [], 0.0
+    if callable(grads):
+        problems, spread = nondeterminism(
+            lambda: flatten_like(grads(params), vector, "grads"), nondet_tol, "grads"
+        )
+
+    def analytic(_spec: OutputSpec, directions: np.ndarray | None):
         given = grads(params) if callable(grads) else grads
         flat = flatten_like(given, vector, "grads")
         if convention == "jax":
@@ -100,9 +110,19 @@ def check(
                 f"`grads` for `{vector.label(bad)}` is {flat[bad]}; an analytic gradient must be "
                 "finite. Look for overflow or 0/0 in the backward pass."
             )
-        return flat[None, :], derivative_eps(given)
+        row = flat[None, :] if directions is None else flat[None, :] @ directions.T
+        return row, derivative_eps(given)
 
-    return run_check(loss, params, analytic, settings, kind="gradient", scalar=True)
+    return run_check(
+        loss,
+        params,
+        analytic,
+        settings,
+        kind="gradient",
+        scalar=True,
+        problems=tuple(problems),
+        analytic_noise=spread,
+    )
 
 
 def assert_gradients_close(

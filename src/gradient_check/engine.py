@@ -20,8 +20,9 @@ from . import judge
 from .errors import LossError, StochasticLossError
 from .estimate import NOISE_POINTS, noise_level, one_sided_slopes
 from .evaluate import Workspace, check_unchanged
-from .flatten import ParameterVector, flatten
+from .flatten import flatten
 from .outputs import OutputSpec, scalar_spec, vector_spec
+from .plan import random_directions
 from .report import Report
 from .rows import build_report
 from .schemes import CENTRAL, Scheme, apply_scheme, get_scheme, rounding_weight
@@ -51,7 +52,9 @@ def make_settings(
     )
 
 
-AnalyticFn = Callable[[Any, ParameterVector, OutputSpec], tuple[np.ndarray, float]]
+# analytic(spec, directions) -> (dF/dtheta as (outputs, coordinates), or projected on the
+# directions as (outputs, directions); the machine epsilon of the derivative's dtype)
+AnalyticFn = Callable[[OutputSpec, np.ndarray | None], tuple[np.ndarray, float]]
 
 
 class _RngGuard:
@@ -82,6 +85,9 @@ def run_check(
     scalar: bool,
     what: str = "loss",
     extra: dict | None = None,
+    directions: int | None = None,
+    problems: tuple[str, ...] = (),
+    analytic_noise: float = 0.0,
 ) -> Report:
     """Check ``analytic``'s derivative matrix of ``f`` at ``params`` by finite differences."""
     vector = flatten(params)
@@ -112,15 +118,36 @@ def run_check(
                     y0,
                     rng_guard,
                     notes,
-                    extra,
+                    dict(
+                        extra=extra,
+                        directions=directions,
+                        problems=problems,
+                        analytic_noise=analytic_noise,
+                    ),
                 )
     raise AssertionError("unreachable: the unpromoted attempt returns or raises")
 
 
 def _run(
-    f, analytic, settings, kind, scalar, what, vector, workspace, y0, rng_guard, notes, extra
+    f,
+    analytic,
+    settings,
+    kind,
+    scalar,
+    what,
+    vector,
+    workspace,
+    y0,
+    rng_guard,
+    notes,
+    options,
 ) -> Report:
-    spec = scalar_spec(y0, what) if scalar else vector_spec(y0, what)
+    directions, extra = options["directions"], options["extra"]
+    spec = (
+        scalar_spec(y0, what)
+        if scalar
+        else vector_spec(y0, what, root=what if what != "f" else "out")
+    )
     f0 = np.atleast_1d(np.asarray(spec.read(y0), dtype=np.float64))
     _refuse_nonfinite(f0, spec, what, "at the given parameters")
     counts = {"centre": 1}
@@ -130,26 +157,41 @@ def _run(
     counts["repeats (stochasticity)"] = REPEATS
     _refuse_stochastic(f0, repeats, spec, rng_guard.changed(), what)
 
-    a_matrix, analytic_eps = analytic(workspace.live, vector, spec)
-    analytic_t = np.asarray(a_matrix, dtype=np.float64).T  # (coordinates, outputs)
-    check_unchanged(workspace)
-
     scheme = settings.scheme
     coord_eps = np.maximum(workspace.slot_eval_dtypes(), spec.eps)
     steps = step_sizes(settings.h, vector, scheme, coord_eps)
-
     rng = np.random.default_rng(settings.seed)
     sigma = _noise(f, workspace, spec, f0, repeats, steps, rng, counts)
 
-    coordinates = np.arange(vector.size)
-    d1, rho1, values1, h1 = _differences(
-        f, workspace, spec, scheme, coordinates, steps, f0, sigma, what
-    )
+    if directions is None:
+        plan, probes = None, vector
+        probe_steps = steps
+
+        def measure(index, step):
+            return _differences(f, workspace, spec, scheme, index, step, f0, sigma, what)
+    else:
+        plan = random_directions(vector, directions, settings.h, rng)
+        probes = plan.probes
+        probe_steps = np.full(plan.matrix.shape[0], plan.step)
+        notes.append(f"{directions} random direction(s) per parameter, seed {settings.seed}")
+
+        def measure(index, step):
+            return _directional(
+                f, workspace, spec, scheme, plan.matrix[index], step, f0, sigma, what
+            )
+
+    a_matrix, analytic_eps = analytic(spec, None if plan is None else plan.matrix)
+    analytic_t = np.asarray(a_matrix, dtype=np.float64).T  # (probes, outputs)
+    check_unchanged(workspace)
+
+    everything = np.arange(probes.size)
+    d1, rho1, values1, h1 = measure(everything, probe_steps)
     counts[f"{scheme.name} differences"] = values1.shape[0] * values1.shape[1]
     arnd = (
         judge.ANALYTIC_ROUNDING
         * analytic_eps
         * (np.abs(analytic_t) + np.sqrt(np.mean(analytic_t**2, axis=0)))
+        + options["analytic_noise"]  # the spread of two calls of a nondeterministic derivative
     )
     gap1 = slopes1 = None
     if scheme == CENTRAL:
@@ -163,9 +205,7 @@ def _run(
     high = np.full_like(d1, np.nan)
     doubt = np.flatnonzero(~consistent.all(axis=1))
     if doubt.size:
-        d2, rho2, values2, h2 = _differences(
-            f, workspace, spec, scheme, doubt, steps[doubt] / 2, f0, sigma, what
-        )
+        d2, rho2, values2, h2 = measure(doubt, probe_steps[doubt] / 2)
         counts["refinement at h/2"] = values2.shape[0] * values2.shape[1]
         slopes2 = None
         if scheme == CENTRAL:
@@ -197,7 +237,7 @@ def _run(
     noisy = bool(np.any(sigma > 100 * spec.eps * np.abs(f0)))
     return build_report(
         kind=kind,
-        vector=vector,
+        vector=probes,
         spec=spec,
         analytic=analytic_t,
         primary=d1,
@@ -214,6 +254,7 @@ def _run(
         noisy=noisy,
         notes=_precision_notes(workspace, spec, sigma, f0, notes),
         extra=extra,
+        problems=options["problems"],
     )
 
 
@@ -232,6 +273,23 @@ def _differences(f, workspace, spec, scheme, coordinates, steps, f0, sigma, what
     derivative = apply_scheme(scheme, values, f0, realised)
     rounding = rounding_weight(scheme) * sigma[None, :] / realised[:, None]
     return derivative, rounding, values, realised
+
+
+def _directional(f, workspace, spec, scheme, matrix, steps, f0, sigma, what):
+    """D_v = sum_k w_k f(theta + o_k h v) / h for each direction v (rows of ``matrix``)."""
+    theta = workspace.values()
+    offsets = np.asarray(scheme.nonzero_offsets)
+    values = np.empty((matrix.shape[0], offsets.size, spec.size))
+    for j, (direction, step) in enumerate(zip(matrix, steps, strict=True)):
+        for q, offset in enumerate(offsets):
+            y = workspace.evaluate_theta(f, theta + offset * step * direction)
+            values[j, q] = spec.read(y)
+    if not np.all(np.isfinite(values)):
+        j = int(np.nonzero(~np.isfinite(values))[0][0])
+        _refuse_nonfinite(values[j].ravel(), spec, what, f"along random direction {j}")
+    derivative = apply_scheme(scheme, values, f0, steps)
+    rounding = rounding_weight(scheme) * sigma[None, :] / steps[:, None]
+    return derivative, rounding, values, steps
 
 
 def _noise(f, workspace, spec, f0, repeats, steps, rng, counts) -> np.ndarray:

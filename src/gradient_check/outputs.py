@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .errors import LossError
-from .flatten import ParameterVector, Slot, _walk, real_view
+from .flatten import ParameterVector, Slot, _walk, real_view, rebuild
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,19 @@ class OutputSpec:
     eps: float  # machine epsilon of the dtype the function returns
     read: Callable[[Any], Any]
     scalar: bool
+    template: Any = None  # the first output, whose structure cotangents take
+
+    def unflatten(self, real: np.ndarray) -> Any:
+        """A structure like the function's output from m real values (a cotangent)."""
+        if self.scalar:
+            return float(real[0])
+        leaves = {}
+        for block in self.blocks:
+            part = np.asarray(real[block.offset : block.stop], dtype=np.float64)
+            if block.is_complex:
+                part = part.view(np.complex128)
+            leaves[block.path] = part.reshape(block.shape).astype(block.dtype)
+        return rebuild(self.template, lambda path, _old: leaves[path])
 
     def label(self, index: int) -> str:
         for block in self.blocks:
@@ -61,8 +74,8 @@ def scalar_spec(y0: Any, what: str = "loss") -> OutputSpec:
     return OutputSpec((block,), 1, eps, read, True)
 
 
-def vector_spec(y0: Any, what: str = "f") -> OutputSpec:
-    """The spec of an array- or structure-valued function."""
+def vector_spec(y0: Any, what: str = "f", root: str = "out") -> OutputSpec:
+    """The spec of an array- or structure-valued function (a bare array is named ``root``)."""
     leaves: list[tuple[tuple, str, Any]] = []
     _walk(y0, (), "", leaves)
     blocks, offset, eps = [], 0, 0.0
@@ -75,7 +88,7 @@ def vector_spec(y0: Any, what: str = "f") -> OutputSpec:
         dtype = array.dtype if array.dtype.kind in "fc" else np.dtype(np.float64)
         eps = max(eps, float(np.finfo(dtype).eps))
         size = array.size * (2 if dtype.kind == "c" else 1)
-        label = "out" if name == "params" else name
+        label = root if name == "params" else name
         blocks.append(Slot(label, path, array.shape, dtype, offset, size))
         offset += size
     shapes = [b.shape for b in blocks]
@@ -98,7 +111,7 @@ def vector_spec(y0: Any, what: str = "f") -> OutputSpec:
             ]
         )
 
-    return OutputSpec(tuple(blocks), offset, eps, read, False)
+    return OutputSpec(tuple(blocks), offset, eps, read, False, y0)
 
 
 def output_label(spec: OutputSpec, vector: ParameterVector, out: int, coordinate: int) -> str:

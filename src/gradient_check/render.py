@@ -91,6 +91,7 @@ def summary_lines(report: Report) -> list[str]:
     if report.evidence is Evidence.WRONG:
         evidence += f"; wrong: {', '.join(report.wrong)}"
     lines.append(evidence)
+    lines.extend(f"problem: {p}" for p in report.problems)
     lines.extend(f"note: {n}" for n in report.notes)
     spent = ", ".join(f"{v} {k}" for k, v in report.evaluations.items())
     lines.append(

@@ -79,13 +79,14 @@ class Report:
     step: str
     evaluations: dict[str, int]  # why J was evaluated, and how often
     notes: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # structural failures: nondeterminism, non-linearity
     band_scale: float = 1.0
     extra: dict = field(default_factory=dict)  # kind-specific findings (symmetry, linearity)
 
     @property
     def ok(self) -> bool:
-        """True when no element is confirmed wrong and the evidence can decide."""
-        return self.evidence is Evidence.CONSISTENT
+        """True when no element is confirmed wrong, the evidence decides, and no problems."""
+        return self.evidence is Evidence.CONSISTENT and not self.problems
 
     @property
     def wrong(self) -> list[str]:

@@ -125,6 +125,7 @@ def build_report(
     low_precision: bool,
     noisy: bool,
     extra: dict | None = None,
+    problems: tuple[str, ...] = (),
 ) -> Report:
     """Assemble the report: rows wrong first, the global diff and band, the evidence."""
     scale = float(np.linalg.norm(analytic) + np.linalg.norm(primary))
@@ -162,6 +163,7 @@ def build_report(
         step=settings.h.describe(),
         evaluations=dict(counts),
         notes=notes,
+        problems=tuple(problems),
         band_scale=settings.band_scale,
         extra=dict(extra or {}),
     )

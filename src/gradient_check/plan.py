@@ -1,0 +1,58 @@
+"""Which perturbations to make: every coordinate (the default), or random directions.
+
+A direction plan draws k tangents per parameter tensor, each supported on that tensor only,
+so a failure still names the tensor: v_i = z_i * scale_i with z standard normal (unit RMS
+over the tensor), and theta +/- h v moves every element by about h times its own scale.
+Its probes are named like parameters, ``W1·v[j]`` for the j-th direction of W1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .flatten import ParameterVector, Slot
+from .steps import Step, element_scales
+
+
+@dataclass(frozen=True)
+class DirectionPlan:
+    """k random tangents per tensor: their matrix (directions, n), step and names."""
+
+    matrix: np.ndarray
+    step: float
+    probes: ParameterVector  # one pseudo-parameter per tensor, its elements the directions
+
+
+def random_directions(
+    vector: ParameterVector, per_tensor: int, h: Step, rng: np.random.Generator
+) -> DirectionPlan:
+    """Draw ``per_tensor`` directions for each tensor from the private generator ``rng``."""
+    scales = element_scales(vector)
+    rows, slots = [], []
+    for index, slot in enumerate(vector.slots):
+        for _ in range(per_tensor):
+            z = np.zeros(vector.size)
+            block = rng.standard_normal(slot.size)
+            block /= np.sqrt(np.mean(block**2))
+            if h.kind != "absolute":
+                block *= scales[slot.offset : slot.stop]
+            z[slot.offset : slot.stop] = block
+            rows.append(z)
+        slots.append(
+            Slot(
+                f"{slot.name}·v",
+                slot.path,
+                (per_tensor,),
+                np.dtype(np.float64),
+                index * per_tensor,
+                per_tensor,
+            )
+        )
+    if h.kind == "absolute" or h.kind == "relative":
+        step = h.value
+    else:
+        step = np.finfo(np.float64).eps ** (1 / 3)
+    probes = ParameterVector(np.zeros(len(rows)), tuple(slots), None)
+    return DirectionPlan(np.array(rows), float(step), probes)
