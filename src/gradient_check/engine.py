@@ -181,56 +181,44 @@ def _run(
             )
 
     a_matrix, analytic_eps = analytic(spec, None if plan is None else plan.matrix)
-    analytic_t = np.asarray(a_matrix, dtype=np.float64).T  # (probes, outputs)
+    analytic_t = np.ascontiguousarray(np.asarray(a_matrix, dtype=np.float64).T)  # (probes, outputs)
     check_unchanged(workspace)
 
     everything = np.arange(probes.size)
-    d1, rho1, values1, h1 = measure(everything, probe_steps)
+    d1, values1, h1 = measure(everything, probe_steps)
     counts[f"{scheme.name} differences"] = values1.shape[0] * values1.shape[1]
-    arnd = (
-        judge.ANALYTIC_ROUNDING
-        * analytic_eps
-        * (np.abs(analytic_t) + np.sqrt(np.mean(analytic_t**2, axis=0)))
-        + options["analytic_noise"]  # the spread of two calls of a nondeterministic derivative
-    )
-    gap1 = slopes1 = None
-    if scheme == CENTRAL:
-        slopes1 = one_sided_slopes(values1[:, 0], f0, values1[:, 1], h1)
-        gap1 = slopes1[1] - slopes1[0]
-    consistent, first_wrong = judge.first_pass(analytic_t, d1, rho1 + arnd, gap1, settings.margin)
+    # The backward's own rounding, per output: its dtype's eps at the scale of the largest
+    # derivative of that output, plus the spread of two calls of a nondeterministic one.
+    largest = np.maximum(analytic_t.max(axis=0, initial=0), -analytic_t.min(axis=0, initial=0))
+    arnd = judge.ANALYTIC_ROUNDING * analytic_eps * largest + options["analytic_noise"]
+    weight = rounding_weight(scheme)
+    residual = np.subtract(analytic_t, d1)
+    np.abs(residual, out=residual)
+    gap_h = None
+    if scheme == CENTRAL:  # h * (one-sided slopes' difference) = f+ - 2 f0 + f-
+        gap_h = values1[:, 0] + values1[:, 1]
+        gap_h -= 2 * f0
+    judged = judge.Judged(analytic_t, d1, residual, sigma * weight, h1, arnd, settings.margin)
+    consistent = judge.first_pass(judged, gap_h, sigma)
 
-    status = np.full(d1.shape, judge.OK)
-    numeric, error = d1.copy(), rho1 + arnd
-    low = np.full_like(d1, np.nan)
-    high = np.full_like(d1, np.nan)
     doubt = np.flatnonzero(~consistent.all(axis=1))
     if doubt.size:
-        d2, rho2, values2, h2 = measure(doubt, probe_steps[doubt] / 2)
+        d2, values2, h2 = measure(doubt, probe_steps[doubt] / 2)
         counts["refinement at h/2"] = values2.shape[0] * values2.shape[1]
-        slopes2 = None
+        slopes1 = slopes2 = None
         if scheme == CENTRAL:
+            slopes1 = one_sided_slopes(values1[doubt, 0], f0, values1[doubt, 1], h1[doubt])
             slopes2 = one_sided_slopes(values2[:, 0], f0, values2[:, 1], h2)
-        sub = (slopes1[0][doubt], slopes1[1][doubt]) if slopes1 is not None else None
-        verdict = judge.refine(
-            analytic_t[doubt],
-            d1[doubt],
+        judged.refine(
+            doubt,
+            consistent[doubt],
             d2,
-            rho1[doubt],
-            rho2,
-            arnd[doubt],
+            h2,
             scheme.order,
-            settings.margin,
-            sub,
+            slopes1,
             slopes2,
+            None if gap_h is None else gap_h[doubt],
         )
-        flagged = ~consistent[doubt]
-        refined_status = np.where(
-            (verdict.status == judge.OK) & first_wrong[doubt], judge.NOISE, verdict.status
-        )
-        status[doubt] = np.where(flagged, refined_status, judge.OK)
-        numeric[doubt] = np.where(flagged, verdict.numeric, d1[doubt])
-        error[doubt] = np.where(flagged, verdict.error, error[doubt])
-        low[doubt], high[doubt] = verdict.low, verdict.high
     check_unchanged(workspace)
 
     low_precision = spec.eps > 1e-15 or any(d != np.float64 for d in workspace.eval_dtypes)
@@ -239,15 +227,7 @@ def _run(
         kind=kind,
         vector=probes,
         spec=spec,
-        analytic=analytic_t,
-        primary=d1,
-        numeric=numeric,
-        error=error,
-        rounding=rho1,
-        status=status,
-        low=low,
-        high=high,
-        steps=h1,
+        judged=judged,
         settings=settings,
         counts=counts,
         low_precision=low_precision,
@@ -270,9 +250,7 @@ def _differences(f, workspace, spec, scheme, coordinates, steps, f0, sigma, what
         k, q, _r = (int(i[0]) for i in np.nonzero(~np.isfinite(values)))
         where = f"{workspace.vector.label(int(coordinates[k]))} {offsets[q]:+g}h"
         _refuse_nonfinite(values[k, q], spec, what, f"with {where}")
-    derivative = apply_scheme(scheme, values, f0, realised)
-    rounding = rounding_weight(scheme) * sigma[None, :] / realised[:, None]
-    return derivative, rounding, values, realised
+    return apply_scheme(scheme, values, f0, realised), values, realised
 
 
 def _directional(f, workspace, spec, scheme, matrix, steps, f0, sigma, what):
@@ -287,9 +265,7 @@ def _directional(f, workspace, spec, scheme, matrix, steps, f0, sigma, what):
     if not np.all(np.isfinite(values)):
         j = int(np.nonzero(~np.isfinite(values))[0][0])
         _refuse_nonfinite(values[j].ravel(), spec, what, f"along random direction {j}")
-    derivative = apply_scheme(scheme, values, f0, steps)
-    rounding = rounding_weight(scheme) * sigma[None, :] / steps[:, None]
-    return derivative, rounding, values, steps
+    return apply_scheme(scheme, values, f0, steps), values, steps
 
 
 def _noise(f, workspace, spec, f0, repeats, steps, rng, counts) -> np.ndarray:

@@ -1,21 +1,27 @@
 """Judge every derivative element against the finite difference's own estimated error.
 
-Arrays here are (coordinates, outputs): row i is theta_i, column r is output r.
-An element is wrong only where |analytic - numeric| exceeds ``margin`` times its error
-estimate at the first step *and* after refinement at h/2 (confirmed). At a kink (the
+Arrays here are (probes, outputs): row i is theta_i (or a random direction), column r is
+output r. An element is wrong only where |analytic - numeric| exceeds ``margin`` times its
+error estimate at the first step *and* after refinement at h/2 (confirmed). At a kink (the
 one-sided slopes jump rather than shrink with h) any value between the one-sided slopes is
 a valid subgradient.
+
+The first pass touches every element and must stay cheap (a handful of array passes): its
+rounding estimate is separable, sigma_r / h_i + the backward's rounding_r. Only the rows in
+doubt are refined, and their findings are kept for those rows alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from .estimate import richardson
+
 DEFAULT_MARGIN = 4.0  # "clearly exceeds": |analytic - numeric| > margin x estimated error
-ANALYTIC_ROUNDING = 32.0  # a backward pass's own rounding, in ulps of its dtype
-GAP_NOISE = 3.0  # noise of (f+ - 2 f0 + f-) / h, in units of sigma / h (sqrt(6) ~ 2.45)
+ANALYTIC_ROUNDING = 32.0  # a backward pass's own rounding, in ulps of its largest value
+GAP_NOISE = 3.0  # noise of f+ - 2 f0 + f-, in units of sigma (sqrt(6) ~ 2.45)
 SMOOTH_GAP_RATIO = (0.25, 0.75)  # a smooth function's slope gap halves with h: ratio 1/2
 KINK_RELATIVE_GAP = 1e-3  # one-sided slopes this far apart, relatively, are worth a look
 
@@ -23,43 +29,95 @@ OK, WRONG, KINK, NOISE = 0, 1, 2, 3
 
 
 @dataclass
-class Judgement:
-    """Per element: its status code, best numeric value, and estimated error."""
+class Judged:
+    """Every element's first comparison, and the refined findings for the rows in doubt."""
 
+    analytic: np.ndarray  # (probes, outputs)
+    primary: np.ndarray  # the first finite difference, D(h)
+    residual: np.ndarray  # |analytic - primary|
+    noise: np.ndarray  # (outputs,) sigma_r x sum|w|: rounding of D(h) is noise_r / h_i
+    steps: np.ndarray  # (probes,) the realised h_i
+    analytic_rounding: np.ndarray  # (outputs,)
+    margin: float
+    doubt: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    status: np.ndarray | None = None  # (doubt, outputs), codes OK / WRONG / KINK / NOISE
+    numeric: np.ndarray | None = None  # best numeric value of the doubt rows
+    error: np.ndarray | None = None  # its estimated error
+    low: np.ndarray | None = None  # one-sided slope bracket, where a kink was found
+    high: np.ndarray | None = None
+
+    def rounding(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """The first difference's estimated error on ``rows``: noise / h + backward rounding."""
+        out = np.multiply.outer(1.0 / self.steps[rows], self.noise)
+        out += self.analytic_rounding
+        return out
+
+    def refine(
+        self, doubt, flagged, fine, fine_steps, order, slopes_coarse, slopes_fine, gap_h
+    ) -> None:
+        """Judge the doubt rows from D(h) and D(h/2) (see ``refine_elements``)."""
+        coarse_rounding = self.rounding(doubt)
+        fine_rounding = np.multiply.outer(1.0 / fine_steps, self.noise)
+        verdict = refine_elements(
+            self.analytic[doubt],
+            self.primary[doubt],
+            fine,
+            coarse_rounding,
+            fine_rounding,
+            self.analytic_rounding,
+            order,
+            self.margin,
+            slopes_coarse,
+            slopes_fine,
+        )
+        loose = (
+            coarse_rounding
+            if gap_h is None
+            else (coarse_rounding + np.abs(gap_h) / (2 * self.steps[doubt][:, None]))
+        )
+        # beyond even rounding + |gap| / 2, the bound that holds wherever f' is monotone
+        first_wrong = self.residual[doubt] > self.margin * loose
+        status = np.where((verdict.status == OK) & first_wrong, NOISE, verdict.status)
+        flagged = ~flagged
+        self.doubt = doubt
+        self.status = np.where(flagged, status, OK)
+        self.numeric = np.where(flagged, verdict.numeric, self.primary[doubt])
+        self.error = np.where(flagged, verdict.error, coarse_rounding)
+        self.low, self.high = verdict.low, verdict.high
+
+
+def first_pass(judged: Judged, gap_h: np.ndarray | None, sigma: np.ndarray) -> np.ndarray:
+    """Elements consistent with the first difference, without another evaluation.
+
+    Consistent: |analytic - numeric| within ``margin`` x rounding, with one-sided slopes
+    that agree as closely as a smooth function's do. A slope gap far above the noise and
+    large against the slope itself may be a kink; such an element is measured again.
+    """
+    bound = judged.rounding()
+    bound *= judged.margin
+    consistent = judged.residual <= bound
+    if gap_h is not None:
+        suspects = np.abs(gap_h) > judged.margin * GAP_NOISE * sigma
+        suspects &= consistent
+        rows, cols = np.nonzero(suspects)
+        if rows.size:
+            gap = np.abs(gap_h[rows, cols]) / judged.steps[rows]
+            slope = np.abs(judged.primary[rows, cols])
+            anomalous = gap > KINK_RELATIVE_GAP * (slope + gap)
+            consistent[rows[anomalous], cols[anomalous]] = False
+    return consistent
+
+
+@dataclass
+class Refined:
     status: np.ndarray
     numeric: np.ndarray
     error: np.ndarray
-    low: np.ndarray  # one-sided slope bracket, where a kink was found
+    low: np.ndarray
     high: np.ndarray
 
 
-def first_pass(
-    analytic: np.ndarray,
-    numeric: np.ndarray,
-    rounding: np.ndarray,
-    gap: np.ndarray | None,
-    margin: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Elements consistent with the first difference, and those first judged wrong.
-
-    Consistent: within ``margin`` x rounding of the numeric value, with one-sided slopes
-    that agree as closely as a smooth function's do. First judged wrong: beyond even the
-    loose bound rounding + |gap| / 2 (the true derivative lies between the one-sided slopes
-    wherever f' is monotone over the step).
-    """
-    residual = np.abs(analytic - numeric)
-    consistent = residual <= margin * rounding
-    loose = rounding.copy()
-    if gap is not None:
-        anomalous = (np.abs(gap) > margin * GAP_NOISE * rounding) & (
-            np.abs(gap) > KINK_RELATIVE_GAP * (np.abs(numeric) + np.abs(gap))
-        )
-        consistent &= ~anomalous
-        loose += np.abs(gap) / 2
-    return consistent, residual > margin * loose
-
-
-def refine(
+def refine_elements(
     analytic: np.ndarray,
     coarse: np.ndarray,
     fine: np.ndarray,
@@ -70,7 +128,7 @@ def refine(
     margin: float,
     slopes_coarse: tuple[np.ndarray, np.ndarray] | None,
     slopes_fine: tuple[np.ndarray, np.ndarray] | None,
-) -> Judgement:
+) -> Refined:
     """Classify elements measured at steps h and h/2: smooth, kink, or a kink within h.
 
     Smooth: Richardson's extrapolation, with |D(h/2) - D(h)| / (2^p - 1) as the
@@ -78,8 +136,6 @@ def refine(
     the analytic value between the one-sided slopes. Kink between h/2 and h away: the gap
     vanishes at h/2, and D(h/2) is judged with its own monotone bound.
     """
-    from .estimate import richardson
-
     extrapolated, truncation = richardson(coarse, fine, order)
     weight = 2**order
     numeric = extrapolated
@@ -108,21 +164,26 @@ def refine(
     beyond = np.abs(analytic - numeric) > margin * error
     inside = (analytic >= low - margin * error) & (analytic <= high + margin * error)
     status = np.where(kink, np.where(inside, KINK, WRONG), np.where(beyond, WRONG, OK))
-    return Judgement(status, numeric, error, low, high)
+    return Refined(status, numeric, error, low, high)
 
 
-def relative_bound(
-    error: np.ndarray, analytic: np.ndarray, numeric: np.ndarray, margin: float, scale: float
-) -> float:
-    """The relative difference the estimated errors alone could produce in a block.
+def squared_error_norm(judged: Judged, rows: slice, cols: slice) -> float:
+    """||error||^2 over a block: the separable first-pass estimate, refined rows replaced.
 
-    Judged against the block's own size, or against ``scale`` (the whole derivative's)
-    where the block is zero within its error: a zero gradient is then decidable.
+    sum_i sum_r (n_r / h_i + a_r)^2 expands into sums over i and over r alone, so the
+    block's norm costs no pass over its elements.
     """
-    spread = float(np.linalg.norm(margin * error))
-    size = float(np.linalg.norm(analytic) + np.linalg.norm(numeric))
-    if size <= spread:
-        size = scale
-    if spread == 0:
-        return 0.0
-    return spread / size if size > 0 else float("inf")
+    inverse = 1.0 / judged.steps[rows]
+    noise, rounding = judged.noise[cols], judged.analytic_rounding[cols]
+    total = (
+        np.sum(inverse**2) * np.sum(noise**2)
+        + 2 * np.sum(inverse) * np.sum(noise * rounding)
+        + inverse.size * np.sum(rounding**2)
+    )
+    if judged.doubt.size:
+        start, stop = rows.start, rows.stop
+        inside = (judged.doubt >= start) & (judged.doubt < stop)
+        if inside.any():
+            first = judged.rounding(judged.doubt[inside])[:, cols]
+            total += np.sum(judged.error[inside][:, cols] ** 2) - np.sum(first**2)
+    return float(max(total, 0.0))

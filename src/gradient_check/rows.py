@@ -1,11 +1,15 @@
-"""Turn judged elements into the report: one row per (output, parameter) block."""
+"""Turn judged elements into the report: one row per (output, parameter) block.
+
+Only a few passes over each block's elements (its norms, its worst element); the
+elements worth naming (wrong, kinks, unconfirmed) come from the refined rows alone.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from . import judge
-from .bands import BAND_EDGES, Verdict, relative_difference, verdict_of
+from .bands import BAND_EDGES, Verdict, verdict_of
 from .flatten import ParameterVector, Slot
 from .outputs import OutputSpec, output_label
 from .report import Element, Evidence, Report, Row
@@ -16,24 +20,31 @@ _KINDS = {judge.WRONG: "wrong", judge.KINK: "kink", judge.NOISE: "noise"}
 _ORDER = {Evidence.WRONG: 0, Evidence.CANNOT_TELL: 1, Evidence.CONSISTENT: 2}
 
 
-def _elements(kind, mask, out, slot, block, vector, spec, analytic, numeric, error, low, high):
-    where = np.argwhere(mask)
+def _elements(code: int, judged: judge.Judged, rows: slice, cols: slice, label) -> tuple:
+    """The refined elements of one kind inside a block, worst first (at most MAX_LISTED)."""
+    if judged.status is None:
+        return (), 0
+    inside = (judged.doubt >= rows.start) & (judged.doubt < rows.stop)
+    status = judged.status[inside][:, cols]
+    where = np.argwhere(status == code)
     if where.size == 0:
         return (), 0
-    residual = np.abs(analytic - numeric)[mask]
-    listed = where[np.argsort(-residual, kind="stable")[:MAX_LISTED]]
+    doubt = judged.doubt[inside]
+    analytic = judged.analytic[doubt][:, cols]
+    numeric, error = judged.numeric[inside][:, cols], judged.error[inside][:, cols]
+    low, high = judged.low[inside][:, cols], judged.high[inside][:, cols]
+    residual = np.abs(analytic - numeric)[where[:, 0], where[:, 1]]
     elements = []
-    for i, r in listed:
-        coordinate, output = slot.offset + int(i), block.offset + int(r)
+    for k, r in where[np.argsort(-residual, kind="stable")[:MAX_LISTED]]:
         elements.append(
             Element(
-                label=output_label(spec, vector, output, coordinate),
-                analytic=float(analytic[i, r]),
-                numeric=float(numeric[i, r]),
-                error_estimate=float(error[i, r]),
-                kind=_KINDS[kind],
-                low=None if np.isnan(low[i, r]) else float(low[i, r]),
-                high=None if np.isnan(high[i, r]) else float(high[i, r]),
+                label=label(int(doubt[k]), cols.start + int(r)),
+                analytic=float(analytic[k, r]),
+                numeric=float(numeric[k, r]),
+                error_estimate=float(error[k, r]),
+                kind=_KINDS[code],
+                low=None if np.isnan(low[k, r]) else float(low[k, r]),
+                high=None if np.isnan(high[k, r]) else float(high[k, r]),
             )
         )
     return tuple(elements), int(where.shape[0])
@@ -49,50 +60,67 @@ def _advice(rounding_share: float, low_precision: bool, noisy: bool) -> str:
     return "rounding error dominates: use a larger step h"
 
 
-def _row(block: Slot, slot: Slot, ctx: dict) -> Row:
-    cols, rows_ = slice(block.offset, block.stop), slice(slot.offset, slot.stop)
-    a, d1 = ctx["analytic"][rows_, cols], ctx["primary"][rows_, cols]
-    numeric, error, status = (
-        ctx["numeric"][rows_, cols],
-        ctx["error"][rows_, cols],
-        ctx["status"][rows_, cols],
+def _block_sums(judged: judge.Judged, rows: slice, cols: slice) -> dict:
+    """Squared norms of analytic, numeric and their difference over one block."""
+    a, d, res = (
+        judged.analytic[rows, cols],
+        judged.primary[rows, cols],
+        judged.residual[rows, cols],
     )
-    low, high = ctx["low"][rows_, cols], ctx["high"][rows_, cols]
+    return {"a": float(np.vdot(a, a)), "d": float(np.vdot(d, d)), "res": float(np.vdot(res, res))}
+
+
+def _diff(sums: dict) -> float:
+    """The texts' relative difference from squared norms, 0/0 read as 0."""
+    denominator = np.sqrt(sums["a"]) + np.sqrt(sums["d"])
+    return float(np.sqrt(sums["res"]) / denominator) if denominator else 0.0
+
+
+def _row(block: Slot, slot: Slot, ctx: dict) -> tuple[Row, dict]:
+    judged: judge.Judged = ctx["judged"]
     spec, vector, settings = ctx["spec"], ctx["vector"], ctx["settings"]
-    residual = np.abs(a - d1)
-    i, r = np.unravel_index(int(np.argmax(residual)), residual.shape)
-    scale = np.maximum(np.abs(a), np.abs(d1))
-    relative = np.divide(residual, scale, out=np.zeros_like(residual), where=scale > 0)
-    diff = relative_difference(a, d1)
-    common = (vector, spec, a, numeric, error, low, high)
-    wrong, n_wrong = _elements(judge.WRONG, status == judge.WRONG, r, slot, block, *common)
-    kinks, n_kinks = _elements(judge.KINK, status == judge.KINK, r, slot, block, *common)
-    noise, n_noise = _elements(judge.NOISE, status == judge.NOISE, r, slot, block, *common)
-    bound = judge.relative_bound(error, a, d1, settings.margin, ctx["scale"])
+    rows, cols = slice(slot.offset, slot.stop), slice(block.offset, block.stop)
+    a, d, res = judged.analytic[rows, cols], judged.primary[rows, cols], judged.residual[rows, cols]
+    i, r = np.unravel_index(int(np.argmax(res)), res.shape)
+    scale = np.maximum(np.abs(a), np.abs(d))
+    relative = np.divide(res, scale, out=np.zeros_like(res), where=scale > 0)
+    sums = _block_sums(judged, rows, cols)
+    diff = _diff(sums)
+
+    def label(coordinate: int, output: int) -> str:
+        return output_label(spec, vector, output, coordinate)
+
+    wrong, n_wrong = _elements(judge.WRONG, judged, rows, cols, label)
+    kinks, n_kinks = _elements(judge.KINK, judged, rows, cols, label)
+    noise, n_noise = _elements(judge.NOISE, judged, rows, cols, label)
+    spread = judged.margin * np.sqrt(judge.squared_error_norm(judged, rows, cols))
+    size = np.sqrt(sums["a"]) + np.sqrt(sums["d"])
+    bound = 0.0 if spread == 0 else spread / (size if size > spread else ctx["scale"] or np.inf)
     advice = None
     if n_wrong:
         evidence = Evidence.WRONG
     elif bound > DECIDABLE:
         evidence = Evidence.CANNOT_TELL
-        rounding = ctx["rounding"][rows_, cols]
-        share = float(np.sum(rounding) / max(np.sum(error), np.finfo(float).tiny))
+        first = judged.rounding(np.arange(rows.start, rows.stop))[:, cols]
+        noise_part = np.multiply.outer(1.0 / judged.steps[rows], judged.noise[cols])
+        share = float(np.sum(noise_part) / max(np.sum(first), np.finfo(float).tiny))
         advice = _advice(share, ctx["low_precision"], ctx["noisy"])
     else:
         evidence = Evidence.CONSISTENT
-    steps = ctx["steps"][rows_]
-    return Row(
+    steps = judged.steps[rows]
+    row = Row(
         name=slot.name,
         output=None if spec.scalar else block.name,
         shape=slot.shape,
         diff=diff,
         verdict=verdict_of(diff, settings.band_scale),
         evidence=evidence,
-        max_abs_error=float(residual.max()),
+        max_abs_error=float(res[i, r]),
         max_rel_error=float(relative.max()),
-        worst_index=output_label(spec, vector, block.offset + int(r), slot.offset + int(i)),
+        worst_index=label(slot.offset + int(i), block.offset + int(r)),
         worst_analytic=float(a[i, r]),
-        worst_numeric=float(d1[i, r]),
-        error_bound=bound,
+        worst_numeric=float(d[i, r]),
+        error_bound=float(bound),
         step_min=float(steps.min()),
         step_max=float(steps.max()),
         wrong=wrong,
@@ -103,6 +131,7 @@ def _row(block: Slot, slot: Slot, ctx: dict) -> Row:
         noise_count=n_noise,
         advice=advice,
     )
+    return row, sums
 
 
 def build_report(
@@ -110,15 +139,7 @@ def build_report(
     kind: str,
     vector: ParameterVector,
     spec: OutputSpec,
-    analytic: np.ndarray,
-    primary: np.ndarray,
-    numeric: np.ndarray,
-    error: np.ndarray,
-    rounding: np.ndarray,
-    status: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
-    steps: np.ndarray,
+    judged: judge.Judged,
     settings,
     counts: dict[str, int],
     notes: tuple[str, ...],
@@ -128,17 +149,9 @@ def build_report(
     problems: tuple[str, ...] = (),
 ) -> Report:
     """Assemble the report: rows wrong first, the global diff and band, the evidence."""
-    scale = float(np.linalg.norm(analytic) + np.linalg.norm(primary))
+    scale = float(np.linalg.norm(judged.analytic) + np.linalg.norm(judged.primary))
     ctx = dict(
-        analytic=analytic,
-        primary=primary,
-        numeric=numeric,
-        error=error,
-        rounding=rounding,
-        status=status,
-        low=low,
-        high=high,
-        steps=steps,
+        judged=judged,
         spec=spec,
         vector=vector,
         settings=settings,
@@ -146,12 +159,13 @@ def build_report(
         low_precision=low_precision,
         noisy=noisy,
     )
-    rows = [_row(block, slot, ctx) for block in spec.blocks for slot in vector.slots]
+    built = [_row(block, slot, ctx) for block in spec.blocks for slot in vector.slots]
+    rows = [row for row, _ in built]
     rows.sort(key=lambda row: _ORDER[row.evidence])
-    diff = relative_difference(analytic, primary)
+    totals = {key: sum(sums[key] for _, sums in built) for key in ("a", "d", "res")}
+    diff = _diff(totals)
     verdict = verdict_of(diff, settings.band_scale)
-    evidences = {row.evidence for row in rows}
-    evidence = min(evidences, key=lambda e: _ORDER[e])
+    evidence = min({row.evidence for row in rows}, key=lambda e: _ORDER[e])
     notes = (*notes, *_disagreement(diff, verdict, evidence, rows))
     return Report(
         kind=kind,

@@ -63,6 +63,10 @@ def apply_scheme(scheme: Scheme, f_at: np.ndarray, f_center: np.ndarray, step: n
     ``f_at`` holds f at the nonzero offsets, shape (elements, len(nonzero_offsets), outputs);
     ``f_center`` is f(x), shape (outputs,); ``step`` is h per element.
     """
+    if scheme.offsets == (-1.0, 1.0):  # central, the hot case: two passes over the values
+        total = np.subtract(f_at[:, 1, :], f_at[:, 0, :])
+        total *= (scheme.weights[1] / step)[:, None]
+        return total
     total = np.zeros((f_at.shape[0], f_at.shape[2]))
     k = 0
     for offset, weight in zip(scheme.offsets, scheme.weights, strict=True):
