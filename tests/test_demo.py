@@ -57,3 +57,18 @@ def test_python_dash_m_entry_point():
         check=True,
     )
     assert "demo" in done.stdout
+
+
+def test_sweep_command_prints_the_table_and_draws_the_plot(tmp_path):
+    target = tmp_path / "sweep.png"
+    result = CliRunner().invoke(cli, ["sweep", "--problem", "quadratic", "--plot", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "<- automatic step" in result.output
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_layers_section_names_the_tanh_layer():
+    text = _demo_text("layers")
+    assert "names W1, B1, W2, B2" in text
+    wrong = [line for line in text.splitlines() if "confirmed wrong" in line]
+    assert len(wrong) == 1 and "4. Tanh()" in wrong[0]

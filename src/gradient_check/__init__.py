@@ -23,6 +23,7 @@ from .numeric import Derivative, derivative, numerical_gradient, richardson_deri
 from .report import Element, Evidence, Report, Row
 from .schemes import BACKWARD, CENTRAL, FIVE_POINT, FORWARD, Scheme
 from .steps import AUTO, Step, absolute, relative
+from .sweep import Sweep, SweepPoint, sweep
 
 __all__ = [
     "AUTO",
@@ -44,6 +45,8 @@ __all__ = [
     "Step",
     "StepError",
     "StochasticLossError",
+    "Sweep",
+    "SweepPoint",
     "Verdict",
     "absolute",
     "assert_gradients_close",
@@ -60,6 +63,7 @@ __all__ = [
     "relative",
     "relative_difference",
     "richardson_derivative",
+    "sweep",
     "verdict_of",
 ]
 __version__ = "0.1.0"

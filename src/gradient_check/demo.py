@@ -7,6 +7,7 @@ and as plain text in a pipe or a test.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import MethodType
 
 import numpy as np
 from rich.console import Console
@@ -168,6 +169,40 @@ def relu_kinks(console: Console) -> None:
     print_report(console, check(net.cost_fn(X, Y), net.params, net.gradients_fn(X, Y)))
 
 
+def wrong_layer(console: Console) -> None:
+    """A wrong activation backward: parameters below it all fail; the layer check names it."""
+    console.print(Rule("7. Which layer's backward is wrong: each layer checked on its input"))
+    net, X, Y = _texts_network(l2=0.1)
+    tanh = net.layers[3]
+
+    def tanh_backward_with_a_bug(self, dy):
+        return dy * (1.0 - self.y)  # should be 1 - y²
+
+    tanh.backward = MethodType(tanh_backward_with_a_bug, tanh)
+    report = check(net.cost_fn(X, Y), net.params, net.gradients_fn(X, Y))
+    console.print(
+        "Tanh's backward uses 1 - A instead of 1 - A². The parameter check names "
+        f"{', '.join(report.wrong)}: everything below the Tanh layer."
+    )
+    table = Table(
+        "layer",
+        "rel. diff",
+        "verdict (texts)",
+        "evidence",
+        show_edge=False,
+        title="each layer's backward as the VJP of its forward, at its input on X",
+    )
+    for name, layer_report in nn.layer_checks(net, X[:8]):
+        table.add_row(
+            name,
+            f"{layer_report.diff:.1e}",
+            layer_report.verdict.value,
+            layer_report.evidence.value,
+            style="bold red" if not layer_report.ok else None,
+        )
+    console.print(table)
+
+
 SECTIONS: dict[str, Callable[[Console], None]] = {
     "examples": worked_examples,
     "network": network_check,
@@ -175,6 +210,7 @@ SECTIONS: dict[str, Callable[[Console], None]] = {
     "dropout": dropout,
     "training": during_training,
     "kinks": relu_kinks,
+    "layers": wrong_layer,
 }
 
 

@@ -24,6 +24,7 @@ from gradient_check.nn.layers import (
     Softmax,
     Tanh,
 )
+from gradient_check.nn.layer_check import layer_checks
 from gradient_check.nn.losses import (
     BinaryCrossEntropy,
     CrossEntropy,
@@ -58,6 +59,7 @@ __all__ = [
     "binary_blobs",
     "blobs",
     "inject_bug",
+    "layer_checks",
     "normalise",
     "one_hot",
     "spirals",

@@ -1,0 +1,54 @@
+"""The step-size sweep: truncation falls, rounding rises, the estimate tracks the measure."""
+
+import numpy as np
+import pytest
+
+from gradient_check.sweep import sweep
+
+
+def _problem():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((6, 6))
+    x = rng.uniform(-1, 1, 6)
+
+    def loss(x):
+        return float(np.sum(np.tanh(A @ x)))
+
+    def grads(x):
+        return A.T @ (1 - np.tanh(A @ x) ** 2)
+
+    return loss, x, grads
+
+
+def test_sweep_shows_the_texts_trade_off():
+    loss, x, grads = _problem()
+    s = sweep(loss, x, grads)
+    measured = {p.h: p.measured for p in s.points}
+    assert [p.h for p in s.points] == [10.0**-k for k in range(1, 13)]
+    # truncation regime: central error falls as h^2 (a factor ~100 per decade)
+    assert measured[1e-2] / measured[1e-3] == pytest.approx(100, rel=0.2)
+    # rounding regime: error grows as h shrinks below the optimum
+    assert measured[1e-12] > 100 * measured[1e-6]
+    assert 1e-7 <= s.best_h <= 1e-4  # the texts' recommended range
+    assert 1e-7 <= s.auto_h <= 1e-4
+    for p in s.points:  # the estimate is an upper estimate, within two orders of the truth
+        assert p.measured <= 2 * p.estimated
+        assert p.estimated <= 300 * max(p.measured, 1e-15)
+
+
+def test_sweep_without_gradient_uses_richardson_reference_and_leaves_params():
+    loss, x, grads = _problem()
+    saved = x.copy()
+    with_grads = sweep(loss, x, grads)
+    without = sweep(loss, x)
+    assert without.reference == "Richardson five-point"
+    for a, b in zip(with_grads.points[:4], without.points[:4], strict=True):
+        assert a.measured == pytest.approx(b.measured, rel=1e-3)
+    assert x.tobytes() == saved.tobytes()
+    assert "<- automatic step" in str(without)
+
+
+def test_sweep_samples_large_problems():
+    x = np.linspace(-1, 1, 500)
+    s = sweep(lambda v: float(np.sum(v**3)), x, lambda v: 3 * v**2, elements=32)
+    assert s.elements == 32
