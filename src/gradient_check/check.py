@@ -9,6 +9,7 @@ import numpy as np
 
 from .engine import make_settings, run_check
 from .errors import InvalidProblemError
+from .evaluate import guard_parameters
 from .flatten import ParameterVector, flatten, flatten_like
 from .judge import DEFAULT_MARGIN
 from .outputs import OutputSpec
@@ -95,9 +96,10 @@ def check(
     vector = flatten(params)
     problems, spread = [], 0.0
     if callable(grads):
-        problems, spread = nondeterminism(
-            lambda: flatten_like(grads(params), vector, "grads"), nondet_tol, "grads"
-        )
+        with guard_parameters(params, vector, "`grads`"):
+            problems, spread = nondeterminism(
+                lambda: flatten_like(grads(params), vector, "grads"), nondet_tol, "grads"
+            )
 
     def analytic(_spec: OutputSpec, directions: np.ndarray | None):
         given = grads(params) if callable(grads) else grads

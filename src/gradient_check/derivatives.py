@@ -22,7 +22,7 @@ import numpy as np
 from .check import conjugate_imaginary, derivative_eps
 from .engine import make_settings, run_check
 from .errors import InvalidProblemError
-from .evaluate import _leaf
+from .evaluate import _leaf, guard_parameters
 from .flatten import ParameterVector, flatten, flatten_like
 from .judge import DEFAULT_MARGIN
 from .outputs import OutputSpec
@@ -122,7 +122,10 @@ def check_jacobian(
     settings = _settings(options)
     problems, spread = [], 0.0
     if callable(jacobian):
-        problems, spread = nondeterminism(lambda: _dense(jacobian(params)), nondet_tol, "jacobian")
+        with guard_parameters(params, flatten(params), "`jacobian`"):
+            problems, spread = nondeterminism(
+                lambda: _dense(jacobian(params)), nondet_tol, "jacobian"
+            )
 
     def analytic(spec: OutputSpec, directions: np.ndarray | None):
         given = jacobian(params) if callable(jacobian) else jacobian
@@ -196,8 +199,9 @@ def check_vjp(
     from .outputs import vector_spec
 
     spec0 = vector_spec(y0, "f")
-    problems = nonlinearity(lambda u: row(spec0, u), spec0.size, rng, "vjp", "cotangent")
-    found, spread = nondeterminism(lambda: row(spec0, np.ones(spec0.size)), nondet_tol, "vjp")
+    with guard_parameters(params, vector, "`vjp`"):
+        problems = nonlinearity(lambda u: row(spec0, u), spec0.size, rng, "vjp", "cotangent")
+        found, spread = nondeterminism(lambda: row(spec0, np.ones(spec0.size)), nondet_tol, "vjp")
     problems += found
     if k is None:
 
@@ -284,8 +288,9 @@ def check_jvp(
     def column(tangent: np.ndarray) -> np.ndarray:
         return np.asarray(spec0.read(jvp(params, vector.unflatten(tangent))), dtype=np.float64)
 
-    problems = nonlinearity(column, vector.size, rng, "jvp", "tangent")
-    found, spread = nondeterminism(lambda: column(np.ones(vector.size)), nondet_tol, "jvp")
+    with guard_parameters(params, vector, "`jvp`"):
+        problems = nonlinearity(column, vector.size, rng, "jvp", "tangent")
+        found, spread = nondeterminism(lambda: column(np.ones(vector.size)), nondet_tol, "jvp")
     problems += found
 
     def analytic(_spec: OutputSpec, plan: np.ndarray | None):
@@ -345,7 +350,8 @@ def check_hessian(
             return jacobian_matrix(given, spec0, vector)
 
         if callable(hessian):
-            found, spread = nondeterminism(matrix, nondet_tol, "hessian")
+            with guard_parameters(params, vector, "`hessian`"):
+                found, spread = nondeterminism(matrix, nondet_tol, "hessian")
             problems += found
         full = matrix()
         extra = {"asymmetry": _asymmetry(full)}
@@ -358,8 +364,9 @@ def check_hessian(
             return np.asarray(spec0.read(hvp(params, vector.unflatten(v))), dtype=np.float64)
 
         rng = np.random.default_rng(settings.seed + 1)
-        problems += nonlinearity(column, vector.size, rng, "hvp", "vector")
-        found, spread = nondeterminism(lambda: column(np.ones(vector.size)), nondet_tol, "hvp")
+        with guard_parameters(params, vector, "`hvp`"):
+            problems += nonlinearity(column, vector.size, rng, "hvp", "vector")
+            found, spread = nondeterminism(lambda: column(np.ones(vector.size)), nondet_tol, "hvp")
         problems += found
         extra = {}
 

@@ -17,16 +17,16 @@ from typing import Any
 import numpy as np
 
 from . import judge
-from .errors import LossError, StochasticLossError
+from .errors import InvalidProblemError, LossError, StochasticLossError
 from .estimate import NOISE_POINTS, noise_level, one_sided_slopes
-from .evaluate import Workspace, check_unchanged
+from .evaluate import Workspace, check_unchanged, guard_parameters
 from .flatten import flatten
 from .outputs import OutputSpec, scalar_spec, vector_spec
 from .plan import random_directions
 from .report import Report
 from .rows import build_report
 from .schemes import CENTRAL, Scheme, apply_scheme, get_scheme, rounding_weight
-from .steps import Step, as_step, step_sizes
+from .steps import Step, as_step, element_scales, step_sizes
 
 NOISE_SPACING = 1 / 64  # the noise table's spacing, as a fraction of each element's step
 REPEATS = 2  # extra evaluations at theta, to catch a random function
@@ -47,6 +47,16 @@ class Settings:
 def make_settings(
     h: Any, scheme: Any, margin: float, band_scale: float, promote: bool, seed: int
 ) -> Settings:
+    """Validate a check's options into Settings, naming any that is unusable."""
+    for name, value in (("margin", margin), ("band_scale", band_scale)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, np.number))
+            or not (np.isfinite(value) and value > 0)
+        ):
+            raise InvalidProblemError(f"`{name}` must be a positive finite number; got {value!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise InvalidProblemError(f"`seed` must be an integer; got {seed!r}.")
     return Settings(
         as_step(h), get_scheme(scheme), float(margin), float(band_scale), bool(promote), int(seed)
     )
@@ -119,6 +129,7 @@ def run_check(
                     rng_guard,
                     notes,
                     dict(
+                        params=params,
                         extra=extra,
                         directions=directions,
                         problems=problems,
@@ -180,9 +191,10 @@ def _run(
                 f, workspace, spec, scheme, plan.matrix[index], step, f0, sigma, what
             )
 
-    a_matrix, analytic_eps = analytic(spec, None if plan is None else plan.matrix)
+    with guard_parameters(options["params"], vector, "the derivative"):
+        a_matrix, analytic_eps = analytic(spec, None if plan is None else plan.matrix)
     analytic_t = np.ascontiguousarray(np.asarray(a_matrix, dtype=np.float64).T)  # (probes, outputs)
-    check_unchanged(workspace)
+    check_unchanged(workspace, "the derivative")
 
     everything = np.arange(probes.size)
     d1, values1, h1 = measure(everything, probe_steps)
@@ -198,7 +210,10 @@ def _run(
     if scheme == CENTRAL:  # h * (one-sided slopes' difference) = f+ - 2 f0 + f-
         gap_h = values1[:, 0] + values1[:, 1]
         gap_h -= 2 * f0
-    judged = judge.Judged(analytic_t, d1, residual, sigma * weight, h1, arnd, settings.margin)
+    relative_steps = h1 / (element_scales(vector) if plan is None else 1.0)
+    judged = judge.Judged(
+        analytic_t, d1, residual, sigma * weight, h1, arnd, settings.margin, relative_steps
+    )
     consistent = judge.first_pass(judged, gap_h, sigma)
 
     doubt = np.flatnonzero(~consistent.all(axis=1))

@@ -10,7 +10,8 @@ never written. On exit every in-place array is restored bitwise from a snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -71,8 +72,9 @@ class Workspace:
             self.views.append(real_view(leaf))
             self._in_place.append(leaf is value)
         _refuse_shared_memory(vector.slots, self.views)
-        copies = not all(self._in_place)
-        self._base_live = rebuild(params, lambda path, _: self._leaves[path]) if copies else params
+        # The function gets containers of our own (holding the user's arrays where they are
+        # perturbed in place), so a function that rebinds an entry cannot change the user's.
+        self._base_live = rebuild(params, lambda path, _: self._leaves[path])
         self.live = self._base_live
         self._snapshot = [None if v is None else v.copy() for v in self.views]
         self.eval_dtypes = [np.dtype(np.float64) if v is None else v.dtype for v in self.views]
@@ -135,9 +137,10 @@ class Workspace:
         vanished = np.flatnonzero(realised == 0)
         if vanished.size:
             i = int(coordinates[vanished[0]])
+            dtype = self.eval_dtypes[self.vector.slots.index(self.vector.slot_of(i))]
             raise StepError(
                 f"the step h = {steps[vanished[0]]:.3g} vanishes at `{self.vector.label(i)}` = "
-                f"{theta[vanished[0]]:.6g} in {self.eval_dtypes[0]}: theta + h rounds to theta. "
+                f"{theta[vanished[0]]:.6g} in {dtype}: theta + h rounds to theta. "
                 "Use a larger `h`, or h=gradient_check.relative(r) to scale it to theta."
             )
         return theta, realised
@@ -171,10 +174,34 @@ class Workspace:
                 saved = view[j]
                 try:
                     for q in range(n_points):
-                        view[j] = values[k][q]
-                        out[k, q] = read_output(f(self.live))
+                        value = values[k][q]
+                        view[j] = value
+                        y = f(self.live)
+                        if view[j] != value:
+                            self._written(slot_of[start], j)
+                        out[k, q] = self._read(read_output, y, slot_of[start], j)
                 finally:
                     view[j] = saved
+
+    def _written(self, slot_index: int, local: int) -> None:
+        slot = self.vector.slots[slot_index]
+        raise LossError(
+            f"the function changed parameter `{slot.label(local)}` in place while being "
+            "evaluated. A function under check must not modify its parameters: copy before "
+            "writing."
+        )
+
+    def _read(self, read_output, y, slot_index: int, local: int):
+        try:
+            return read_output(y)
+        except (TypeError, ValueError) as error:
+            slot = self.vector.slots[slot_index]
+            kind = f"an array of shape {np.shape(y)}" if np.ndim(y) else type(y).__name__
+            raise LossError(
+                f"the function returned {kind} with `{slot.label(local)}` perturbed, unlike at "
+                f"the given parameters ({error}). It must return the same kind of value (a real "
+                "scalar, for a loss) at every point."
+            ) from error
 
     def _evaluate_scalar(self, f, slot, values, local, rows, read_output, out) -> None:
         """The slow path for a Python scalar leaf: rebuild the containers around a new value."""
@@ -222,12 +249,45 @@ def _refuse_shared_memory(slots: tuple[Slot, ...], views: list[np.ndarray | None
                 )
 
 
-def check_unchanged(workspace: Workspace) -> None:
-    """Raise if the function under check wrote into its parameters."""
+def check_unchanged(workspace: Workspace, who: str = "the function") -> None:
+    """Raise if ``who`` wrote into its parameters or replaced one in its containers."""
     changed = workspace.changed_slots()
+    replaced = [
+        s
+        for s in workspace.vector.slots
+        if _leaf(workspace.live, s.path) is not workspace._leaves[s.path]
+    ]
+    if changed or replaced:
+        what = (
+            f"changed parameter {', '.join(f'`{s.name}`' for s in changed)} in place"
+            if changed
+            else f"replaced parameter {', '.join(f'`{s.name}`' for s in replaced)} in its container"
+        )
+        raise LossError(
+            f"{who} {what} while being evaluated. A function under check must not modify its "
+            "parameters: copy before writing."
+        )
+
+
+@contextmanager
+def guard_parameters(params: Any, vector: ParameterVector, who: str) -> Iterator[None]:
+    """Run user code that must not write its parameters; if it does, restore them and raise.
+
+    For code called outside a workspace (a derivative called to test it), on the user's
+    own arrays.
+    """
+    arrays = [(s, _leaf(params, s.path)) for s in vector.slots]
+    arrays = [(s, a, a.copy()) for s, a in arrays if isinstance(a, np.ndarray)]
+    try:
+        yield
+    finally:
+        changed = [s for s, a, saved in arrays if a.tobytes() != saved.tobytes()]
+        for _, a, saved in arrays:
+            if a.flags.writeable:
+                a[...] = saved
     if changed:
         names = ", ".join(f"`{s.name}`" for s in changed)
         raise LossError(
-            f"the function changed parameter {names} in place while being evaluated. A function "
-            "under check must not modify its parameters: copy before writing."
+            f"{who} changed parameter {names} in place (now restored). A derivative must not "
+            "modify its parameters: copy before writing."
         )

@@ -24,6 +24,9 @@ ANALYTIC_ROUNDING = 32.0  # a backward pass's own rounding, in ulps of its large
 GAP_NOISE = 3.0  # noise of f+ - 2 f0 + f-, in units of sigma (sqrt(6) ~ 2.45)
 SMOOTH_GAP_RATIO = (0.25, 0.75)  # a smooth function's slope gap halves with h: ratio 1/2
 KINK_RELATIVE_GAP = 1e-3  # one-sided slopes this far apart, relatively, are worth a look
+# ... unless curvature explains it: a smooth f's slopes differ by about h |f''|, which is
+# |f'| times the relative step h / scale when f varies on the scale of its parameter
+CURVATURE_ALLOWANCE = 100.0
 
 OK, WRONG, KINK, NOISE = 0, 1, 2, 3
 
@@ -39,6 +42,7 @@ class Judged:
     steps: np.ndarray  # (probes,) the realised h_i
     analytic_rounding: np.ndarray  # (outputs,)
     margin: float
+    relative_steps: np.ndarray  # (probes,) h_i / scale_i
     doubt: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     status: np.ndarray | None = None  # (doubt, outputs), codes OK / WRONG / KINK / NOISE
     numeric: np.ndarray | None = None  # best numeric value of the doubt rows
@@ -103,7 +107,10 @@ def first_pass(judged: Judged, gap_h: np.ndarray | None, sigma: np.ndarray) -> n
         if rows.size:
             gap = np.abs(gap_h[rows, cols]) / judged.steps[rows]
             slope = np.abs(judged.primary[rows, cols])
-            anomalous = gap > KINK_RELATIVE_GAP * (slope + gap)
+            allowed = np.maximum(
+                KINK_RELATIVE_GAP, CURVATURE_ALLOWANCE * judged.relative_steps[rows]
+            )
+            anomalous = gap > allowed * (slope + gap)
             consistent[rows[anomalous], cols[anomalous]] = False
     return consistent
 

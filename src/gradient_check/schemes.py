@@ -52,7 +52,7 @@ def get_scheme(scheme: str | Scheme) -> Scheme:
         return scheme
     try:
         return SCHEMES[scheme]
-    except KeyError:
+    except (KeyError, TypeError):
         names = ", ".join(repr(n) for n in [*SCHEMES, COMPLEX_STEP])
         raise InvalidProblemError(f"`scheme` is {scheme!r}; choose one of {names}.") from None
 

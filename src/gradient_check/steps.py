@@ -60,7 +60,7 @@ def as_step(h: float | str | Step | None) -> Step:
         return AUTO
     if isinstance(h, Step):
         return h
-    if isinstance(h, str):
+    if isinstance(h, (str, bool)) or not isinstance(h, (int, float, np.number)):
         raise StepError(f"`h` is {h!r}; give a number, 'auto', or gradient_check.relative(r).")
     return absolute(h)
 

@@ -14,6 +14,7 @@ Example (the texts' two networks, one line each, and what a checker is handed):
 """
 
 from gradient_check.nn.data import binary_blobs, blobs, normalise, one_hot, spirals, to_labels
+from gradient_check.nn.layer_check import layer_checks
 from gradient_check.nn.layers import (
     Dropout,
     Layer,
@@ -24,7 +25,6 @@ from gradient_check.nn.layers import (
     Softmax,
     Tanh,
 )
-from gradient_check.nn.layer_check import layer_checks
 from gradient_check.nn.losses import (
     BinaryCrossEntropy,
     CrossEntropy,
