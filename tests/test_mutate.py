@@ -20,14 +20,16 @@ from gradient_check.mutate import (
     MutationError,
     MutationReport,
     Outcome,
+    generate_mutants,
+    run_mutation_test,
+)
+from gradient_check.mutation_check import (
     _installed,
     backward_targets,
-    generate_mutants,
     mutation_test,
     mutation_test_network,
     overall,
     reference_networks,
-    run_mutation_test,
 )
 
 SCALE = 3.0

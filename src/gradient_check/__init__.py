@@ -19,6 +19,8 @@ from .errors import (
     StochasticLossError,
 )
 from .flatten import ParameterVector, Slot, flatten, flatten_like
+from .mutate import MutationReport, Outcome, generate_mutants, run_mutation_test
+from .mutation_check import mutation_test, mutation_test_network
 from .numeric import Derivative, derivative, numerical_gradient, richardson_derivative
 from .report import Element, Evidence, Report, Row
 from .schemes import BACKWARD, CENTRAL, FIVE_POINT, FORWARD, Scheme
@@ -37,6 +39,8 @@ __all__ = [
     "GradientCheckError",
     "InvalidProblemError",
     "LossError",
+    "MutationReport",
+    "Outcome",
     "ParameterVector",
     "Report",
     "Row",
@@ -59,10 +63,14 @@ __all__ = [
     "derivative",
     "flatten",
     "flatten_like",
+    "generate_mutants",
+    "mutation_test",
+    "mutation_test_network",
     "numerical_gradient",
     "relative",
     "relative_difference",
     "richardson_derivative",
+    "run_mutation_test",
     "sweep",
     "verdict_of",
 ]

@@ -70,8 +70,8 @@ def demo(sections: tuple[str, ...], width: int | None) -> None:
 def mutate(
     target: str | None, families: tuple[str, ...], max_mutants: int | None, width: int | None
 ) -> None:
-    from .mutate import (
-        MutationError,
+    from .mutate import MutationError
+    from .mutation_check import (
         load_target,
         mutation_test,
         mutation_test_network,
