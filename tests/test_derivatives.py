@@ -85,7 +85,7 @@ def test_jacobian_costs_2n_plus_probes_whatever_the_outputs():
     )
     assert report.ok
     assert report.evaluations["central differences"] == 12
-    assert report.total_evaluations == 12 + 9
+    assert report.total_evaluations == 12 + 10  # + centre, 2 repeats, 1 precision, 6 noise
 
 
 def test_several_outputs_and_parameters_name_the_block():

@@ -164,15 +164,21 @@ def _run(
     counts = {"centre": 1}
     if workspace.promoted:
         notes.append("low-precision parameters were evaluated as float64 copies")
-    repeats = [np.atleast_1d(spec.read(f(workspace.live))) for _ in range(REPEATS)]
+    repeats = [_read(spec, f(workspace.live), "when evaluated again") for _ in range(REPEATS)]
     counts["repeats (stochasticity)"] = REPEATS
     _refuse_stochastic(f0, repeats, spec, rng_guard.changed(), what)
 
     scheme = settings.scheme
-    coord_eps = np.maximum(workspace.slot_eval_dtypes(), spec.eps)
-    steps = step_sizes(settings.h, vector, scheme, coord_eps)
     rng = np.random.default_rng(settings.seed)
-    sigma = _noise(f, workspace, spec, f0, repeats, steps, rng, counts)
+    resolution = _resolution(f, workspace, spec, f0, rng, counts)
+    if resolution > spec.eps:
+        notes.append(
+            f"the function resolves nothing finer than {_dtype_name(resolution)} "
+            "(it computes in lower precision inside): steps and estimates follow it"
+        )
+    coord_eps = np.maximum(workspace.slot_eval_dtypes(), resolution)
+    steps = step_sizes(settings.h, vector, scheme, coord_eps)
+    sigma = _noise(f, workspace, spec, f0, repeats, steps, rng, counts, resolution)
 
     if directions is None:
         plan, probes = None, vector
@@ -218,26 +224,24 @@ def _run(
 
     doubt = np.flatnonzero(~consistent.all(axis=1))
     if doubt.size:
-        d2, values2, h2 = measure(doubt, probe_steps[doubt] / 2)
-        counts["refinement at h/2"] = values2.shape[0] * values2.shape[1]
+        quiet = judge.curvature_negligible(
+            None if gap_h is None else gap_h[doubt], sigma, settings.margin
+        )
+        up = np.zeros(doubt.size, dtype=bool) if quiet is None else quiet
+        d2, values2, h2 = measure(doubt, probe_steps[doubt] * np.where(up, 2.0, 0.5))
+        counts["refinement at 2h or h/2"] = values2.shape[0] * values2.shape[1]
         slopes1 = slopes2 = None
         if scheme == CENTRAL:
             slopes1 = one_sided_slopes(values1[doubt, 0], f0, values1[doubt, 1], h1[doubt])
             slopes2 = one_sided_slopes(values2[:, 0], f0, values2[:, 1], h2)
+        gap_doubt = None if gap_h is None else gap_h[doubt]
         judged.refine(
-            doubt,
-            consistent[doubt],
-            d2,
-            h2,
-            scheme.order,
-            slopes1,
-            slopes2,
-            None if gap_h is None else gap_h[doubt],
+            doubt, consistent[doubt], d2, h2, up, scheme.order, slopes1, slopes2, gap_doubt
         )
     check_unchanged(workspace)
 
-    low_precision = spec.eps > 1e-15 or any(d != np.float64 for d in workspace.eval_dtypes)
-    noisy = bool(np.any(sigma > 100 * spec.eps * np.abs(f0)))
+    low_precision = resolution > 1e-15
+    noisy = bool(np.any(sigma > 100 * resolution * np.abs(f0)))
     return build_report(
         kind=kind,
         vector=probes,
@@ -276,27 +280,71 @@ def _directional(f, workspace, spec, scheme, matrix, steps, f0, sigma, what):
     for j, (direction, step) in enumerate(zip(matrix, steps, strict=True)):
         for q, offset in enumerate(offsets):
             y = workspace.evaluate_theta(f, theta + offset * step * direction)
-            values[j, q] = spec.read(y)
+            values[j, q] = _read(spec, y, f"along random direction {j}")
     if not np.all(np.isfinite(values)):
         j = int(np.nonzero(~np.isfinite(values))[0][0])
         _refuse_nonfinite(values[j].ravel(), spec, what, f"along random direction {j}")
     return apply_scheme(scheme, values, f0, steps), values, steps
 
 
-def _noise(f, workspace, spec, f0, repeats, steps, rng, counts) -> np.ndarray:
+def _read(spec: OutputSpec, y: Any, where: str) -> np.ndarray:
+    """One evaluation's outputs as float64, or a LossError saying where it changed kind."""
+    try:
+        return np.atleast_1d(np.asarray(spec.read(y), dtype=np.float64))
+    except (TypeError, ValueError) as error:
+        kind = f"an array of shape {np.shape(y)}" if np.ndim(y) else type(y).__name__
+        raise LossError(
+            f"the function returned {kind} {where}, unlike at the given parameters ({error}). "
+            "It must return the same kind of value (a real scalar, for a loss) at every point."
+        ) from error
+
+
+def _dtype_name(eps: float) -> str:
+    for dtype in (np.float16, np.float32, np.float64):
+        if eps == np.finfo(dtype).eps:
+            return np.dtype(dtype).name
+    return f"eps {eps:.1e}"
+
+
+def _resolution(f, workspace, spec, f0, rng, counts) -> float:
+    """The machine epsilon the function really computes with, which may be coarser than the
+    dtype it returns: a float32 model whose loss is returned with .item() looks float64.
+
+    Moves every nonzero theta_i by a random-signed eps_d / 8 relative, less than half an ulp
+    in dtype d: a function that computes in d (or coarser) cannot see it and returns f0
+    bit for bit. Tries float32, then float16; one evaluation for a float64 function.
+    """
+    theta = workspace.values()
+    coarsest = max(float(np.finfo(d).eps) for d in workspace.eval_dtypes)
+    base = max(spec.eps, coarsest)
+    if base > np.finfo(np.float64).eps or not np.any(theta):
+        return base  # already judged at its own low precision, or nothing to move
+    sign = rng.choice([-1.0, 1.0], size=theta.size)
+    resolution = base
+    for dtype in (np.float32, np.float16):
+        eps = float(np.finfo(dtype).eps)
+        y = workspace.evaluate_theta(f, theta * (1 + sign * eps / 8))
+        counts["precision probe"] = counts.get("precision probe", 0) + 1
+        if not np.array_equal(_read(spec, y, "with every element moved by a sub-ulp"), f0):
+            break
+        resolution = eps
+    return resolution
+
+
+def _noise(f, workspace, spec, f0, repeats, steps, rng, counts, resolution) -> np.ndarray:
     """sigma per output: the noise table's estimate, never below the output dtype's rounding."""
     direction = rng.choice([-1.0, 1.0], size=workspace.vector.size) * steps * NOISE_SPACING
     theta = workspace.values()
     table = [f0]
     for k in range(1, NOISE_POINTS):
         y = workspace.evaluate_theta(f, theta + k * direction)
-        table.append(np.atleast_1d(np.asarray(spec.read(y), dtype=np.float64)))
+        table.append(_read(spec, y, "with every element moved slightly (noise table)"))
     counts["noise table"] = NOISE_POINTS - 1
     table = np.array(table)
     if not np.all(np.isfinite(table)):
         return np.full(spec.size, np.inf)
     spread = np.max(np.abs(np.array(repeats) - f0), axis=0)
-    floor = spec.eps * np.maximum(np.abs(f0), np.max(np.abs(table), axis=0))
+    floor = resolution * np.maximum(np.abs(f0), np.max(np.abs(table), axis=0))
     return np.maximum.reduce([noise_level(table), spread, floor])
 
 

@@ -22,7 +22,7 @@ from .estimate import richardson
 DEFAULT_MARGIN = 4.0  # "clearly exceeds": |analytic - numeric| > margin x estimated error
 ANALYTIC_ROUNDING = 32.0  # a backward pass's own rounding, in ulps of its largest value
 GAP_NOISE = 3.0  # noise of f+ - 2 f0 + f-, in units of sigma (sqrt(6) ~ 2.45)
-SMOOTH_GAP_RATIO = (0.25, 0.75)  # a smooth function's slope gap halves with h: ratio 1/2
+KINK_GAP_RATIO = 0.75  # a smooth f's slope gap halves with h; one that stays is a kink at theta
 KINK_RELATIVE_GAP = 1e-3  # one-sided slopes this far apart, relatively, are worth a look
 # ... unless curvature explains it: a smooth f's slopes differ by about h |f''|, which is
 # |f'| times the relative step h / scale when f varies on the scale of its parameter
@@ -57,27 +57,45 @@ class Judged:
         return out
 
     def refine(
-        self, doubt, flagged, fine, fine_steps, order, slopes_coarse, slopes_fine, gap_h
+        self, doubt, flagged, second, second_steps, up, order, slopes_first, slopes_second, gap_h
     ) -> None:
-        """Judge the doubt rows from D(h) and D(h/2) (see ``refine_elements``)."""
-        coarse_rounding = self.rounding(doubt)
-        fine_rounding = np.multiply.outer(1.0 / fine_steps, self.noise)
+        """Judge the doubt rows from D(h) and a second difference at 2h (``up``) or h/2.
+
+        Where the first pass saw no curvature (rounding dominates), the second step is 2h,
+        which halves the rounding error; otherwise h/2, which quarters the truncation.
+        """
+        first_noise = np.multiply.outer(1.0 / self.steps[doubt], self.noise)
+        second_noise = np.multiply.outer(1.0 / second_steps, self.noise)
+        first = self.primary[doubt]
+        column = up[:, None]
+
+        def pick(at_first, at_second):  # (at the larger step, at the smaller step)
+            return (np.where(column, at_second, at_first), np.where(column, at_first, at_second))
+
+        large, small = pick(first, second)
+        noise_large, noise_small = pick(first_noise, second_noise)
+        slopes_large = slopes_small = None
+        if slopes_first is not None:
+            minus_large, minus_small = pick(slopes_first[0], slopes_second[0])
+            plus_large, plus_small = pick(slopes_first[1], slopes_second[1])
+            slopes_large, slopes_small = (minus_large, plus_large), (minus_small, plus_small)
         verdict = refine_elements(
             self.analytic[doubt],
-            self.primary[doubt],
-            fine,
-            coarse_rounding,
-            fine_rounding,
+            large,
+            small,
+            noise_large,
+            noise_small,
             self.analytic_rounding,
             order,
             self.margin,
-            slopes_coarse,
-            slopes_fine,
+            slopes_large,
+            slopes_small,
         )
+        first_rounding = first_noise + self.analytic_rounding
         loose = (
-            coarse_rounding
+            first_rounding
             if gap_h is None
-            else (coarse_rounding + np.abs(gap_h) / (2 * self.steps[doubt][:, None]))
+            else (first_rounding + np.abs(gap_h) / (2 * self.steps[doubt][:, None]))
         )
         # beyond even rounding + |gap| / 2, the bound that holds wherever f' is monotone
         first_wrong = self.residual[doubt] > self.margin * loose
@@ -85,9 +103,17 @@ class Judged:
         flagged = ~flagged
         self.doubt = doubt
         self.status = np.where(flagged, status, OK)
-        self.numeric = np.where(flagged, verdict.numeric, self.primary[doubt])
-        self.error = np.where(flagged, verdict.error, coarse_rounding)
+        self.numeric = np.where(flagged, verdict.numeric, first)
+        self.error = np.where(flagged, verdict.error, first_rounding)
         self.low, self.high = verdict.low, verdict.high
+
+
+def curvature_negligible(gap_h: np.ndarray | None, sigma: np.ndarray, margin: float):
+    """Rows whose one-sided slopes agree within the noise at every output: no sign of
+    curvature (or a kink) at this step, so a larger step costs nothing in truncation."""
+    if gap_h is None:
+        return None
+    return np.all(np.abs(gap_h) <= margin * GAP_NOISE * sigma, axis=1)
 
 
 def first_pass(judged: Judged, gap_h: np.ndarray | None, sigma: np.ndarray) -> np.ndarray:
@@ -140,8 +166,9 @@ def refine_elements(
 
     Smooth: Richardson's extrapolation, with |D(h/2) - D(h)| / (2^p - 1) as the
     truncation error. Kink at theta_i: the slope gap does not halve with the step; accept
-    the analytic value between the one-sided slopes. Kink between h/2 and h away: the gap
-    vanishes at h/2, and D(h/2) is judged with its own monotone bound.
+    the analytic value between the one-sided slopes. A kink elsewhere inside the step (or
+    several): the slopes change between the steps in no smooth pattern; the one-sided
+    slopes at both steps bound the valid values.
     """
     extrapolated, truncation = richardson(coarse, fine, order)
     weight = 2**order
@@ -155,19 +182,35 @@ def refine_elements(
         minus1, plus1 = slopes_coarse
         minus2, plus2 = slopes_fine
         gap1, gap2 = np.abs(plus1 - minus1), np.abs(plus2 - minus2)
-        lo_ratio, hi_ratio = SMOOTH_GAP_RATIO
-        kink = (gap2 > margin * GAP_NOISE * rounding_fine) & (gap2 >= hi_ratio * gap1)
-        straddle = ~kink & (gap1 > margin * GAP_NOISE * rounding_coarse) & (gap2 < lo_ratio * gap1)
-        numeric = np.where(kink | straddle, fine, numeric)
-        straddle_error = rounding_fine + gap2 / 2 + analytic_rounding
-        error = np.where(straddle, straddle_error, error)
+        significant = gap1 > margin * GAP_NOISE * rounding_coarse
+        kink = (gap2 > margin * GAP_NOISE * rounding_fine) & (gap2 >= KINK_GAP_RATIO * gap1)
+        # A smooth f moves both one-sided slopes by about -/+ h f'' / 4 between the steps; a
+        # kink inside the step moves only the slope on its side.
+        change_plus, change_minus = plus1 - plus2, minus1 - minus2
+        moved = np.abs(change_plus) + np.abs(change_minus)
+        lopsided = np.abs(change_plus + change_minus) > 0.5 * moved
+        lopsided &= moved > margin * 3 * (rounding_fine + rounding_coarse)
+        # Smooth, the slopes move by +/- half the small step's gap (h f'' / 4 each). A kink
+        # inside the step moves only the slope on its side; several kinks break the pattern
+        # in other ways. Five points cannot tell where inside the step such kinks sit, so
+        # there the one-sided slopes bound the valid values, as at a kink at theta itself.
+        mismatch = np.abs(change_plus - gap2 / 2) + np.abs(change_minus + gap2 / 2)
+        irregular = (mismatch > 0.5 * gap2) & (
+            mismatch > margin * 3 * (rounding_fine + rounding_coarse)
+        )
+        inside_step = ~kink & significant & (lopsided | irregular)
         # The one-sided derivatives are the slopes' limits as h -> 0; extrapolate each
         # (2 s(h/2) - s(h)), and accept anything between the slopes and their limits.
         candidates = np.stack([minus2, plus2, 2 * minus2 - minus1, 2 * plus2 - plus1])
         kink_error = 4 * (rounding_fine + rounding_coarse) + analytic_rounding
-        error = np.where(kink, kink_error, error)
-        low = np.where(kink, candidates.min(axis=0), low)
-        high = np.where(kink, candidates.max(axis=0), high)
+        bracketed = kink | inside_step
+        slopes = np.stack([minus1, plus1, minus2, plus2])
+        candidates = np.where(inside_step, slopes, candidates)
+        numeric = np.where(bracketed, fine, numeric)
+        error = np.where(bracketed, kink_error, error)
+        low = np.where(bracketed, candidates.min(axis=0), low)
+        high = np.where(bracketed, candidates.max(axis=0), high)
+        kink = bracketed
     beyond = np.abs(analytic - numeric) > margin * error
     inside = (analytic >= low - margin * error) & (analytic <= high + margin * error)
     status = np.where(kink, np.where(inside, KINK, WRONG), np.where(beyond, WRONG, OK))

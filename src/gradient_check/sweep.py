@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .bands import relative_difference
-from .engine import REPEATS, _differences, _noise, _RngGuard
+from .engine import REPEATS, _differences, _noise, _resolution, _RngGuard
 from .evaluate import Workspace, check_unchanged
 from .flatten import flatten, flatten_like
 from .outputs import scalar_spec
@@ -104,9 +104,10 @@ def sweep(
         spec = scalar_spec(y0)
         f0 = np.atleast_1d(spec.read(y0))
         repeats = [np.atleast_1d(spec.read(loss(workspace.live))) for _ in range(REPEATS)]
-        eps = np.maximum(workspace.slot_eval_dtypes(), spec.eps)
+        resolution = _resolution(loss, workspace, spec, f0, rng, {})
+        eps = np.maximum(workspace.slot_eval_dtypes(), resolution)
         auto = step_sizes(AUTO, vector, method, eps)
-        sigma = _noise(loss, workspace, spec, f0, repeats, auto, rng, {})
+        sigma = _noise(loss, workspace, spec, f0, repeats, auto, rng, {}, resolution)
         if grads is not None:
             given = grads(params) if callable(grads) else grads
             reference, name = flatten_like(given, vector, "grads")[chosen], "analytic gradient"
