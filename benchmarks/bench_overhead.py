@@ -1,8 +1,10 @@
 """Overhead of a full central check over the bare cost of its loss evaluations.
 
-A numpy MLP with about 100,000 parameters. Prints (check time) / (time of 2n + 1 bare
-loss evaluations), both measured in this run, and the check's exact evaluation counts.
-Target (issue 2): at most 1.10, with every trust feature on (they are on by default).
+A numpy MLP with about 100,000 parameters. Prints (check time) / (time of 2n + 1 loss
+evaluations), both measured in this run, two ways: against the fastest timed batches of
+bare evaluations, and against the time the loss itself took inside the check (robust on a
+shared, noisy machine); and the check's exact evaluation counts. Target: at most 1.10, with
+every trust feature on (they are on by default).
 
     python benchmarks/bench_overhead.py [--batch 16] [--repeats 1]
 """
@@ -77,11 +79,22 @@ def main() -> None:
     count = 2 * n + 1
     # The machine is shared and noisy: time the bare evaluation between the checks, and
     # compare the fastest check with the fastest bare batch.
-    per_eval, checks = [per_evaluation(loss, params)], []
-    for _ in range(args.repeats):
+    inside = 0.0
+
+    def timed(p):  # the loss, timing itself: the check's own evaluations, in the same run
+        nonlocal inside
         start = time.perf_counter()
-        report = check(loss, params, grads)
+        value = loss(p)
+        inside += time.perf_counter() - start
+        return value
+
+    per_eval, checks, ratios = [per_evaluation(loss, params)], [], []
+    for _ in range(args.repeats):
+        inside = 0.0
+        start = time.perf_counter()
+        report = check(timed, params, grads)
         checks.append(time.perf_counter() - start)
+        ratios.append(checks[-1] / (inside * count / report.total_evaluations))
         per_eval.append(per_evaluation(loss, params))
     base = min(per_eval) * count
     print(f"parameters n = {n:,}; verdict: {report.evidence.value}, diff {report.diff:.2e}")
@@ -94,7 +107,10 @@ def main() -> None:
         f"2n+1 = {count:,} of them: {base:.2f} s"
     )
     print(f"check: {', '.join(f'{t:.2f} s' for t in checks)}")
-    print(f"ratio check / bare(2n+1) = {min(checks) / base:.3f}  (target <= 1.10)")
+    print(
+        f"ratio check / bare(2n+1), fastest batches: {min(checks) / base:.3f}; against the "
+        f"time the loss took inside the same check: {min(ratios):.3f}  (target <= 1.10)"
+    )
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ def jacobian_matrix(blocks: Any, spec: OutputSpec, vector: ParameterVector) -> n
         and blocks.shape == (spec.size, vector.size)
         and blocks.dtype.kind == "f"
     ):
-        return blocks.astype(np.float64)
+        return np.asarray(blocks, dtype=np.float64)
     matrix = np.empty((spec.size, vector.size))
     for out in spec.blocks:
         for slot in vector.slots:

@@ -30,6 +30,7 @@ from .steps import Step, as_step, element_scales, step_sizes
 
 NOISE_SPACING = 1 / 64  # the noise table's spacing, as a fraction of each element's step
 REPEATS = 2  # extra evaluations at theta, to catch a random function
+POOL_OUTPUTS = 8  # from this many outputs on, their noise estimates are pooled
 
 
 @dataclass(frozen=True)
@@ -202,25 +203,37 @@ def _run(
     analytic_t = np.ascontiguousarray(np.asarray(a_matrix, dtype=np.float64).T)  # (probes, outputs)
     check_unchanged(workspace, "the derivative")
 
-    everything = np.arange(probes.size)
-    d1, values1, h1 = measure(everything, probe_steps)
-    counts[f"{scheme.name} differences"] = values1.shape[0] * values1.shape[1]
     # The backward's own rounding, per output: its dtype's eps at the scale of the largest
     # derivative of that output, plus the spread of two calls of a nondeterministic one.
     largest = np.maximum(analytic_t.max(axis=0, initial=0), -analytic_t.min(axis=0, initial=0))
     arnd = judge.ANALYTIC_ROUNDING * analytic_eps * largest + options["analytic_noise"]
-    weight = rounding_weight(scheme)
-    residual = np.subtract(analytic_t, d1)
-    np.abs(residual, out=residual)
-    gap_h = None
-    if scheme == CENTRAL:  # h * (one-sided slopes' difference) = f+ - 2 f0 + f-
-        gap_h = values1[:, 0] + values1[:, 1]
-        gap_h -= 2 * f0
-    relative_steps = h1 / (element_scales(vector) if plan is None else 1.0)
+    typical = np.sqrt(np.mean(analytic_t**2, axis=0))  # each output's typical slope
     judged = judge.Judged(
-        analytic_t, d1, residual, sigma * weight, h1, arnd, settings.margin, relative_steps
+        analytic_t,
+        None,
+        None,
+        sigma * rounding_weight(scheme),
+        None,
+        arnd,
+        settings.margin,
+        None,
+        typical,
     )
-    consistent = judge.first_pass(judged, gap_h, sigma)
+    if plan is None and scheme == CENTRAL:
+        consistent, gap_h = _central_first_pass(
+            f, workspace, spec, judged, probe_steps, f0, sigma, element_scales(vector), what
+        )
+    else:
+        d1, values1, h1 = measure(np.arange(probes.size), probe_steps)
+        gap_h = None
+        if scheme == CENTRAL:  # h * (one-sided slopes' difference) = f+ - 2 f0 + f-
+            gap_h = values1[:, 0] + values1[:, 1]
+            gap_h -= 2 * f0
+        judged.primary, judged.steps, judged.relative_steps = d1, h1, h1.copy()
+        judged.residual = np.abs(analytic_t - d1)
+        consistent = judge.first_pass(judged, gap_h, sigma)
+    d1, h1 = judged.primary, judged.steps
+    counts[f"{scheme.name} differences"] = probes.size * scheme.evaluations_per_element
 
     doubt = np.flatnonzero(~consistent.all(axis=1))
     if doubt.size:
@@ -232,7 +245,7 @@ def _run(
         counts["refinement at 2h or h/2"] = values2.shape[0] * values2.shape[1]
         slopes1 = slopes2 = None
         if scheme == CENTRAL:
-            slopes1 = one_sided_slopes(values1[doubt, 0], f0, values1[doubt, 1], h1[doubt])
+            slopes1 = judge.slopes_from(d1[doubt], gap_h[doubt], h1[doubt])
             slopes2 = one_sided_slopes(values2[:, 0], f0, values2[:, 1], h2)
         gap_doubt = None if gap_h is None else gap_h[doubt]
         judged.refine(
@@ -255,6 +268,48 @@ def _run(
         extra=extra,
         problems=options["problems"],
     )
+
+
+CHUNK_ELEMENTS = 1 << 15  # (coordinates x outputs) judged at once: small enough for cache
+
+
+def _central_first_pass(f, workspace, spec, judged, steps, f0, sigma, scales, what):
+    """Every coordinate's central difference, judged chunk by chunk as it is measured.
+
+    Fills judged.primary, .residual, .steps and .relative_steps, and returns the consistent
+    mask and the gaps f+ - 2 f0 + f-; the raw values live only in a chunk-sized buffer.
+    """
+    n, m = steps.size, spec.size
+    coordinates = np.arange(n)
+    theta, realised = workspace.realised_steps(coordinates, steps)
+    points = workspace.stored(
+        coordinates, theta[:, None] + np.array([-1.0, 1.0]) * realised[:, None]
+    )
+    judged.steps, judged.relative_steps = realised, realised / scales
+    judged.primary, judged.residual = np.empty((n, m)), np.empty((n, m))
+    gap_h, consistent = np.empty((n, m)), np.empty((n, m), dtype=bool)
+    rows = max(1, CHUNK_ELEMENTS // m)
+    buffer = np.empty((rows, 2, m))
+    for start in range(0, n, rows):
+        block = slice(start, min(n, start + rows))
+        values = buffer[: block.stop - start]
+        workspace.evaluate_points(f, coordinates[block], points[block], spec.read, values)
+        if not np.all(np.isfinite(values)):
+            k, q, _ = (int(i[0]) for i in np.nonzero(~np.isfinite(values)))
+            where = f"{workspace.vector.label(start + k)} {(-1, 1)[q]:+d}h"
+            _refuse_nonfinite(values[k, q], spec, what, f"with {where}")
+        # (f(theta + h e_i) - f(theta - h e_i)) / 2h
+        derivative = judged.primary[block]
+        np.subtract(values[:, 1], values[:, 0], out=derivative)
+        derivative *= (0.5 / realised[block])[:, None]
+        residual = judged.residual[block]
+        np.subtract(judged.analytic[block], derivative, out=residual)
+        np.abs(residual, out=residual)
+        gap = gap_h[block]
+        np.add(values[:, 0], values[:, 1], out=gap)
+        gap -= 2 * f0
+        consistent[block] = judge.first_pass(judged, gap, sigma, block)
+    return consistent, gap_h
 
 
 def _differences(f, workspace, spec, scheme, coordinates, steps, f0, sigma, what):
@@ -344,8 +399,14 @@ def _noise(f, workspace, spec, f0, repeats, steps, rng, counts, resolution) -> n
     if not np.all(np.isfinite(table)):
         return np.full(spec.size, np.inf)
     spread = np.max(np.abs(np.array(repeats) - f0), axis=0)
-    floor = resolution * np.maximum(np.abs(f0), np.max(np.abs(table), axis=0))
-    return np.maximum.reduce([noise_level(table), spread, floor])
+    magnitude = np.maximum(np.abs(f0), np.max(np.abs(table), axis=0))
+    sigma = np.maximum.reduce([noise_level(table), spread, resolution * magnitude])
+    if sigma.size >= POOL_OUTPUTS:
+        # seven points estimate each output's noise only roughly: outputs computed alike
+        # share their relative noise, so no output is judged below the common level
+        relative = sigma / np.maximum(magnitude, np.finfo(float).tiny)
+        sigma = np.maximum(sigma, np.quantile(relative, 0.9) * magnitude)
+    return sigma
 
 
 def _refuse_nonfinite(values: np.ndarray, spec: OutputSpec, what: str, where: str) -> None:

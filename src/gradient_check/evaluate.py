@@ -179,7 +179,10 @@ class Workspace:
                         y = f(self.live)
                         if view[j] != value:
                             self._written(slot_of[start], j)
-                        out[k, q] = self._read(read_output, y, slot_of[start], j)
+                        try:
+                            out[k, q] = read_output(y)
+                        except (TypeError, ValueError) as error:
+                            self._unreadable(y, error, slot_of[start], j)
                 finally:
                     view[j] = saved
 
@@ -191,17 +194,14 @@ class Workspace:
             "writing."
         )
 
-    def _read(self, read_output, y, slot_index: int, local: int):
-        try:
-            return read_output(y)
-        except (TypeError, ValueError) as error:
-            slot = self.vector.slots[slot_index]
-            kind = f"an array of shape {np.shape(y)}" if np.ndim(y) else type(y).__name__
-            raise LossError(
-                f"the function returned {kind} with `{slot.label(local)}` perturbed, unlike at "
-                f"the given parameters ({error}). It must return the same kind of value (a real "
-                "scalar, for a loss) at every point."
-            ) from error
+    def _unreadable(self, y, error: Exception, slot_index: int, local: int) -> None:
+        slot = self.vector.slots[slot_index]
+        kind = f"an array of shape {np.shape(y)}" if np.ndim(y) else type(y).__name__
+        raise LossError(
+            f"the function returned {kind} with `{slot.label(local)}` perturbed, unlike at "
+            f"the given parameters ({error}). It must return the same kind of value (a real "
+            "scalar, for a loss) at every point."
+        ) from error
 
     def _evaluate_scalar(self, f, slot, values, local, rows, read_output, out) -> None:
         """The slow path for a Python scalar leaf: rebuild the containers around a new value."""
@@ -214,7 +214,11 @@ class Workspace:
                 new = slot.scalar_type(value)
                 self.live = rebuild(self._base_live, lambda p, o, v=new: v if p == slot.path else o)
                 try:
-                    out[k, q] = read_output(f(self.live))
+                    y = f(self.live)
+                    try:
+                        out[k, q] = read_output(y)
+                    except (TypeError, ValueError) as error:
+                        self._unreadable(y, error, self.vector.slots.index(slot), local[k])
                 finally:
                     self.live = self._base_live
 

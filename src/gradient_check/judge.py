@@ -43,6 +43,7 @@ class Judged:
     analytic_rounding: np.ndarray  # (outputs,)
     margin: float
     relative_steps: np.ndarray  # (probes,) h_i / scale_i
+    typical_slope: np.ndarray  # (outputs,) rms of the analytic derivative of each output
     doubt: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     status: np.ndarray | None = None  # (doubt, outputs), codes OK / WRONG / KINK / NOISE
     numeric: np.ndarray | None = None  # best numeric value of the doubt rows
@@ -116,29 +117,40 @@ def curvature_negligible(gap_h: np.ndarray | None, sigma: np.ndarray, margin: fl
     return np.all(np.abs(gap_h) <= margin * GAP_NOISE * sigma, axis=1)
 
 
-def first_pass(judged: Judged, gap_h: np.ndarray | None, sigma: np.ndarray) -> np.ndarray:
+def first_pass(
+    judged: Judged, gap_h: np.ndarray | None, sigma: np.ndarray, rows: slice = slice(None)
+) -> np.ndarray:
     """Elements consistent with the first difference, without another evaluation.
 
     Consistent: |analytic - numeric| within ``margin`` x rounding, with one-sided slopes
     that agree as closely as a smooth function's do. A slope gap far above the noise and
     large against the slope itself may be a kink; such an element is measured again.
+    ``rows`` restricts the work to a block of rows (``gap_h`` is that block's).
     """
-    bound = judged.rounding()
-    bound *= judged.margin
-    consistent = judged.residual <= bound
+    # |a - d| <= margin (noise_r / h_i + rounding_r), in three passes over the block
+    bound = np.multiply.outer(judged.margin / judged.steps[rows], judged.noise)
+    bound += judged.margin * judged.analytic_rounding
+    consistent = judged.residual[rows] <= bound
     if gap_h is not None:
         suspects = np.abs(gap_h) > judged.margin * GAP_NOISE * sigma
         suspects &= consistent
-        rows, cols = np.nonzero(suspects)
-        if rows.size:
-            gap = np.abs(gap_h[rows, cols]) / judged.steps[rows]
-            slope = np.abs(judged.primary[rows, cols])
-            allowed = np.maximum(
-                KINK_RELATIVE_GAP, CURVATURE_ALLOWANCE * judged.relative_steps[rows]
-            )
+        where, cols = np.nonzero(suspects)
+        if where.size:
+            at = np.arange(judged.steps.size)[rows][where]
+            gap = np.abs(gap_h[where, cols]) / judged.steps[at]
+            # against the element's slope, or its output's typical slope where that is larger
+            slope = np.maximum(np.abs(judged.primary[at, cols]), judged.typical_slope[cols])
+            allowed = np.maximum(KINK_RELATIVE_GAP, CURVATURE_ALLOWANCE * judged.relative_steps[at])
             anomalous = gap > allowed * (slope + gap)
-            consistent[rows[anomalous], cols[anomalous]] = False
+            consistent[where[anomalous], cols[anomalous]] = False
     return consistent
+
+
+def slopes_from(derivative: np.ndarray, gap_h: np.ndarray, steps: np.ndarray):
+    """The one-sided slopes (f0 - f-) / h and (f+ - f0) / h from the central difference
+    D = (f+ - f-) / 2h and the gap f+ - 2 f0 + f-: D -/+ gap / 2h."""
+    half_gap = gap_h / (2 * steps[:, None])
+    return derivative - half_gap, derivative + half_gap
 
 
 @dataclass
