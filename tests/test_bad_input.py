@@ -730,7 +730,6 @@ def test_malformed_problem(case: Case):
             assert issubclass(case.raises, GradientCheckError), "the package's own error type"
         with pytest.raises(case.raises, match=case.match) as outcome:
             check(prob.loss, prob.params, prob.grads, **prob.options)
-        assert not isinstance(outcome.value, AssertionError)
     if case.verify is not None:
         case.verify(outcome, prob)
 

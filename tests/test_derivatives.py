@@ -200,3 +200,41 @@ def test_bad_blocks_and_modes_are_refused_by_name():
         check_vjp(residual, p, lambda q, u: u, mode="fast")
     with pytest.raises(InvalidProblemError, match="exactly one of `hessian` and `hvp`"):
         check_hessian(None, p, lambda q: q)
+
+
+def test_every_kind_of_check_leaves_both_global_rngs_as_they_were():
+    import random
+
+    f, vjp, A, x = _square_problem()
+
+    def noisy_vjp(x, u):  # user code that draws from both global generators
+        np.random.rand()
+        random.random()
+        return vjp(x, u)
+
+    jvp = lambda x, t: np.cos(A @ x) * (A @ t)  # noqa: E731
+    np.random.seed(11)
+    random.seed(11)
+    numpy_state, python_state = np.random.get_state()[1].copy(), random.getstate()
+    check_vjp(f, x, noisy_vjp)
+    check_vjp(f, x, noisy_vjp, mode="random")
+    check_jvp(f, x, jvp, mode="random")
+    check_hessian(rosen, POINTS[0], rosen_der, hvp=rosen_hess_prod)
+    check(rosen, POINTS[0], lambda v: (np.random.rand(), rosen_der(v))[1])
+    assert np.array_equal(np.random.get_state()[1], numpy_state)
+    assert random.getstate() == python_state
+
+
+def test_a_function_that_writes_its_input_is_refused_and_undone():
+    from gradient_check import LossError
+
+    _, vjp, A, x = _square_problem()
+    saved = x.copy()
+
+    def writes(q):
+        q[0] += 1.0
+        return np.sin(A @ q)
+
+    with pytest.raises(LossError, match="`f` changed parameter `params` in place"):
+        check_vjp(writes, x, vjp)
+    assert x.tobytes() == saved.tobytes()

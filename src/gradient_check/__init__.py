@@ -19,7 +19,7 @@ from .errors import (
     StochasticLossError,
 )
 from .flatten import ParameterVector, Slot, flatten, flatten_like
-from .mutate import MutationReport, Outcome, generate_mutants, run_mutation_test
+from .mutate import MutationError, MutationReport, Outcome, generate_mutants, run_mutation_test
 from .mutation_check import mutation_test, mutation_test_network
 from .numeric import Derivative, derivative, numerical_gradient, richardson_derivative
 from .report import Element, Evidence, Report, Row
@@ -39,6 +39,7 @@ __all__ = [
     "GradientCheckError",
     "InvalidProblemError",
     "LossError",
+    "MutationError",
     "MutationReport",
     "Outcome",
     "ParameterVector",

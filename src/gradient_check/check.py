@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import make_settings, run_check
+from .engine import make_settings, restores_rng, run_check
 from .errors import InvalidProblemError
 from .evaluate import guard_parameters
 from .flatten import ParameterVector, flatten, flatten_like
@@ -41,6 +41,7 @@ def conjugate_imaginary(flat: np.ndarray, vector: ParameterVector) -> np.ndarray
     return flat
 
 
+@restores_rng
 def check(
     loss: Callable[[Any], Any],
     params: Any,

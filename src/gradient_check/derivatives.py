@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .check import conjugate_imaginary, derivative_eps
-from .engine import make_settings, run_check
+from .engine import make_settings, restores_rng, run_check
 from .errors import InvalidProblemError
 from .evaluate import _leaf, guard_parameters
 from .flatten import ParameterVector, flatten, flatten_like
@@ -103,6 +103,7 @@ def jacobian_matrix(blocks: Any, spec: OutputSpec, vector: ParameterVector) -> n
     return matrix
 
 
+@restores_rng
 def check_jacobian(
     f: Callable[[Any], Any], params: Any, jacobian: Any, *, nondet_tol: float = 0.0, **options: Any
 ) -> Report:
@@ -167,6 +168,7 @@ def _mode(mode: str, directions: int) -> int | None:
     return directions if mode == "random" else None
 
 
+@restores_rng
 def check_vjp(
     f: Callable[[Any], Any],
     params: Any,
@@ -195,7 +197,8 @@ def check_vjp(
         flat = flatten_like(vjp(params, spec.unflatten(cotangent)), vector, "vjp")
         return conjugate_imaginary(flat, vector) if convention == "jax" else flat
 
-    y0 = f(params)
+    with guard_parameters(params, vector, "`f`"):
+        y0 = f(params)
     from .outputs import vector_spec
 
     spec0 = vector_spec(y0, "f")
@@ -261,6 +264,7 @@ def _block_cotangents(spec: OutputSpec, k: int, rng: np.random.Generator) -> np.
     return np.array(rows)
 
 
+@restores_rng
 def check_jvp(
     f: Callable[[Any], Any],
     params: Any,
@@ -283,7 +287,8 @@ def check_jvp(
     rng = np.random.default_rng(settings.seed + 1)
     from .outputs import vector_spec
 
-    spec0 = vector_spec(f(params), "f")
+    with guard_parameters(params, vector, "`f`"):
+        spec0 = vector_spec(f(params), "f")
 
     def column(tangent: np.ndarray) -> np.ndarray:
         return np.asarray(spec0.read(jvp(params, vector.unflatten(tangent))), dtype=np.float64)
@@ -311,6 +316,7 @@ def check_jvp(
     )
 
 
+@restores_rng
 def check_hessian(
     loss: Callable[[Any], Any] | None,
     params: Any,
@@ -341,7 +347,8 @@ def check_hessian(
     spread = 0.0
     from .outputs import vector_spec
 
-    spec0 = vector_spec(grad(params), "grad", root="grad")
+    with guard_parameters(params, vector, "`grad`"):
+        spec0 = vector_spec(grad(params), "grad", root="grad")
 
     if hessian is not None:
 

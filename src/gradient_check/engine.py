@@ -2,13 +2,15 @@
 
 A check of anything (a gradient, a Jacobian, a VJP, a JVP, a Hessian) is a function
 f: params -> outputs and an analytic derivative matrix dF/dtheta of shape (outputs,
-coordinates). The engine evaluates f at 1 + 2 + 6 probe points (centre, a repeat pair for
-stochasticity, a noise table), 2n points for the central differences, and 2 more for each
+coordinates). The engine evaluates f at 10 probe points (the centre, a repeat pair for
+stochasticity, one or two sub-ulp points for the precision it really computes in, a noise
+table of six), 2n points for the central differences, and 2 more (at 2h or h/2) for each
 coordinate whose verdict is in doubt.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ import numpy as np
 from . import judge
 from .errors import InvalidProblemError, LossError, StochasticLossError
 from .estimate import NOISE_POINTS, noise_level, one_sided_slopes
-from .evaluate import Workspace, check_unchanged, guard_parameters
+from .evaluate import Workspace, check_unchanged, guard_parameters, unreadable_output
 from .flatten import flatten
 from .outputs import OutputSpec, scalar_spec, vector_spec
 from .plan import random_directions
@@ -66,6 +68,18 @@ def make_settings(
 # analytic(spec, directions) -> (dF/dtheta as (outputs, coordinates), or projected on the
 # directions as (outputs, directions); the machine epsilon of the derivative's dtype)
 AnalyticFn = Callable[[OutputSpec, np.ndarray | None], tuple[np.ndarray, float]]
+
+
+def restores_rng(function: Callable) -> Callable:
+    """Run a public check so that the global numpy and Python RNG states come back as they
+    were, whatever the user's code (loss, derivative, VJP) drew from them."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _RngGuard():
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 class _RngGuard:
@@ -186,17 +200,17 @@ def _run(
         probe_steps = steps
 
         def measure(index, step):
-            return _differences(f, workspace, spec, scheme, index, step, f0, sigma, what)
+            return _differences(f, workspace, spec, scheme, index, step, f0, what)
     else:
-        plan = random_directions(vector, directions, settings.h, rng)
+        plan = random_directions(
+            vector, directions, settings.h, rng, scheme.order, float(np.max(coord_eps))
+        )
         probes = plan.probes
         probe_steps = np.full(plan.matrix.shape[0], plan.step)
         notes.append(f"{directions} random direction(s) per parameter, seed {settings.seed}")
 
         def measure(index, step):
-            return _directional(
-                f, workspace, spec, scheme, plan.matrix[index], step, f0, sigma, what
-            )
+            return _directional(f, workspace, spec, scheme, plan.matrix[index], step, f0, what)
 
     with guard_parameters(options["params"], vector, "the derivative"):
         a_matrix, analytic_eps = analytic(spec, None if plan is None else plan.matrix)
@@ -312,7 +326,7 @@ def _central_first_pass(f, workspace, spec, judged, steps, f0, sigma, scales, wh
     return consistent, gap_h
 
 
-def _differences(f, workspace, spec, scheme, coordinates, steps, f0, sigma, what):
+def _differences(f, workspace, spec, scheme, coordinates, steps, f0, what):
     """D_i = sum_k w_k f(theta + o_k h_i e_i) / h_i for the given coordinates, and its rounding."""
     offsets = np.asarray(scheme.nonzero_offsets)
     theta, realised = workspace.realised_steps(coordinates, steps)
@@ -327,7 +341,7 @@ def _differences(f, workspace, spec, scheme, coordinates, steps, f0, sigma, what
     return apply_scheme(scheme, values, f0, realised), values, realised
 
 
-def _directional(f, workspace, spec, scheme, matrix, steps, f0, sigma, what):
+def _directional(f, workspace, spec, scheme, matrix, steps, f0, what):
     """D_v = sum_k w_k f(theta + o_k h v) / h for each direction v (rows of ``matrix``)."""
     theta = workspace.values()
     offsets = np.asarray(scheme.nonzero_offsets)
@@ -347,11 +361,7 @@ def _read(spec: OutputSpec, y: Any, where: str) -> np.ndarray:
     try:
         return np.atleast_1d(np.asarray(spec.read(y), dtype=np.float64))
     except (TypeError, ValueError) as error:
-        kind = f"an array of shape {np.shape(y)}" if np.ndim(y) else type(y).__name__
-        raise LossError(
-            f"the function returned {kind} {where}, unlike at the given parameters ({error}). "
-            "It must return the same kind of value (a real scalar, for a loss) at every point."
-        ) from error
+        raise unreadable_output(y, error, where) from error
 
 
 def _dtype_name(eps: float) -> str:
@@ -420,14 +430,16 @@ def _refuse_nonfinite(values: np.ndarray, spec: OutputSpec, what: str, where: st
 
 
 def _refuse_stochastic(f0, repeats, spec, rng_used: bool, what: str) -> None:
-    spread = max(float(np.max(np.abs(r - f0))) for r in repeats)
-    tolerance = 16 * spec.eps * float(np.max(np.abs(f0)))
-    if rng_used or spread > tolerance:
-        seen = ", ".join(f"{float(v[0]):.17g}" for v in [f0, *repeats])
+    spreads = np.max(np.abs(np.array(repeats) - f0), axis=0)
+    tolerance = 16 * spec.eps * np.maximum(np.abs(f0), np.finfo(float).tiny)
+    if rng_used or np.any(spreads > tolerance):
+        r = int(np.argmax(spreads / tolerance))  # the output that varies most
+        seen = ", ".join(f"{float(v[r]):.17g}" for v in [f0, *repeats])
+        output = "" if spec.scalar else f" (output {spec.label(r)})"
         cause = (
             "it draws from the global random generator"
             if rng_used
-            else (f"three evaluations at the same parameters gave {seen}")
+            else f"three evaluations at the same parameters gave {seen}{output}"
         )
         raise StochasticLossError(
             f"`{what}` is random: {cause}. A check of a random function is meaningless. Likely "

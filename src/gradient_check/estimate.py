@@ -49,10 +49,10 @@ def one_sided_slopes(
 
 
 def richardson(coarse: np.ndarray, fine: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray]:
-    """Richardson extrapolation of D(h) and D(h/2) for a scheme of error O(h**order).
+    """Richardson extrapolation of D(2s) and D(s) for a scheme of error O(h**order).
 
-    D(h/2) + (D(h/2) - D(h)) / (2**order - 1) cancels the leading error term; the size of
-    that correction, |D(h/2) - D(h)| / (2**order - 1), estimates the error of D(h/2) and
+    D(s) + (D(s) - D(2s)) / (2**order - 1) cancels the leading error term; the size of
+    that correction, |D(s) - D(2s)| / (2**order - 1), estimates the error of D(s) and
     bounds the error of the extrapolated value.
     """
     correction = (fine - coarse) / (2**order - 1)

@@ -53,31 +53,33 @@ class Workspace:
         self.promoted = False
         self._leaves: dict[tuple, Any] = {}
         self.views: list[np.ndarray | None] = []
-        self._in_place: list[bool] = []
+        self._scalar_type: dict[tuple, type] = {}  # how a scalar leaf is handed to f
+        self.eval_dtypes: list[np.dtype] = []
         for slot in vector.slots:
             value = _leaf(params, slot.path)
-            if _in_place(value, promote):
-                leaf = value
-            elif slot.is_scalar:
-                leaf = value
+            dtype = np.dtype(_PROMOTE.get(slot.dtype, slot.dtype) if promote else slot.dtype)
+            self.promoted |= dtype != slot.dtype
+            if slot.is_scalar:
+                kind = slot.scalar_type if dtype == slot.dtype else dtype.type
+                self._scalar_type[slot.path] = kind
+                self._leaves[slot.path] = kind(value)
                 self.views.append(None)
-                self._in_place.append(False)
-                self._leaves[slot.path] = leaf
+                self.eval_dtypes.append(np.dtype(np.finfo(dtype).dtype))  # its real part
                 continue
-            else:
-                dtype = _PROMOTE.get(value.dtype, value.dtype) if promote else value.dtype
-                self.promoted |= dtype != value.dtype
-                leaf = np.array(value, dtype=dtype, order="C", copy=True)
+            leaf = (
+                value
+                if _in_place(value, promote)
+                else np.array(value, dtype=dtype, order="C", copy=True)
+            )
             self._leaves[slot.path] = leaf
             self.views.append(real_view(leaf))
-            self._in_place.append(leaf is value)
+            self.eval_dtypes.append(self.views[-1].dtype)
         _refuse_shared_memory(vector.slots, self.views)
         # The function gets containers of our own (holding the user's arrays where they are
         # perturbed in place), so a function that rebinds an entry cannot change the user's.
         self._base_live = rebuild(params, lambda path, _: self._leaves[path])
         self.live = self._base_live
         self._snapshot = [None if v is None else v.copy() for v in self.views]
-        self.eval_dtypes = [np.dtype(np.float64) if v is None else v.dtype for v in self.views]
 
     def __enter__(self) -> Workspace:
         return self
@@ -195,13 +197,8 @@ class Workspace:
         )
 
     def _unreadable(self, y, error: Exception, slot_index: int, local: int) -> None:
-        slot = self.vector.slots[slot_index]
-        kind = f"an array of shape {np.shape(y)}" if np.ndim(y) else type(y).__name__
-        raise LossError(
-            f"the function returned {kind} with `{slot.label(local)}` perturbed, unlike at "
-            f"the given parameters ({error}). It must return the same kind of value (a real "
-            "scalar, for a loss) at every point."
-        ) from error
+        where = f"with `{self.vector.slots[slot_index].label(local)}` perturbed"
+        raise unreadable_output(y, error, where) from error
 
     def _evaluate_scalar(self, f, slot, values, local, rows, read_output, out) -> None:
         """The slow path for a Python scalar leaf: rebuild the containers around a new value."""
@@ -211,7 +208,7 @@ class Workspace:
                 value = values[k][q]
                 if slot.is_complex:  # coordinate 0 is the real part, 1 the imaginary part
                     value = complex(value, old.imag) if local[k] == 0 else complex(old.real, value)
-                new = slot.scalar_type(value)
+                new = self._scalar_type[slot.path](value)
                 self.live = rebuild(self._base_live, lambda p, o, v=new: v if p == slot.path else o)
                 try:
                     y = f(self.live)
@@ -229,9 +226,8 @@ class Workspace:
             for slot, view in zip(self.vector.slots, self.views, strict=True):
                 block = theta[slot.offset : slot.stop]
                 if view is None:
-                    leaves[slot.path] = (
-                        complex(block[0], block[1]) if slot.is_complex else float(block[0])
-                    )
+                    kind = self._scalar_type[slot.path]
+                    leaves[slot.path] = kind(complex(*block) if slot.is_complex else block[0])
                 else:
                     view[...] = block
             if leaves:
@@ -251,6 +247,15 @@ def _refuse_shared_memory(slots: tuple[Slot, ...], views: list[np.ndarray | None
                     "one moves the other. Pass separate arrays (np.copy), or one parameter for "
                     "tied weights."
                 )
+
+
+def unreadable_output(y: Any, error: Exception, where: str) -> LossError:
+    """The error for an output that is not what the function returned at the centre."""
+    kind = f"an array of shape {np.shape(y)}" if np.ndim(y) else type(y).__name__
+    return LossError(
+        f"the function returned {kind} {where}, unlike at the given parameters ({error}). It "
+        "must return the same kind of value (a real scalar, for a loss) at every point."
+    )
 
 
 def check_unchanged(workspace: Workspace, who: str = "the function") -> None:

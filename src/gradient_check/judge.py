@@ -2,7 +2,8 @@
 
 Arrays here are (probes, outputs): row i is theta_i (or a random direction), column r is
 output r. An element is wrong only where |analytic - numeric| exceeds ``margin`` times its
-error estimate at the first step *and* after refinement at h/2 (confirmed). At a kink (the
+error estimate at the first step *and* after refinement at a second step, 2h or h/2
+(confirmed). At a kink (the
 one-sided slopes jump rather than shrink with h) any value between the one-sided slopes is
 a valid subgradient.
 
@@ -58,7 +59,7 @@ class Judged:
         return out
 
     def refine(
-        self, doubt, flagged, second, second_steps, up, order, slopes_first, slopes_second, gap_h
+        self, doubt, consistent, second, second_steps, up, order, slopes_first, slopes_second, gap_h
     ) -> None:
         """Judge the doubt rows from D(h) and a second difference at 2h (``up``) or h/2.
 
@@ -101,7 +102,7 @@ class Judged:
         # beyond even rounding + |gap| / 2, the bound that holds wherever f' is monotone
         first_wrong = self.residual[doubt] > self.margin * loose
         status = np.where((verdict.status == OK) & first_wrong, NOISE, verdict.status)
-        flagged = ~flagged
+        flagged = ~consistent
         self.doubt = doubt
         self.status = np.where(flagged, status, OK)
         self.numeric = np.where(flagged, verdict.numeric, first)
@@ -136,7 +137,11 @@ def first_pass(
         suspects &= consistent
         where, cols = np.nonzero(suspects)
         if where.size:
-            at = np.arange(judged.steps.size)[rows][where]
+            at = (
+                rows.start + where
+                if isinstance(rows, slice) and rows.start is not None
+                else (np.arange(judged.steps.size)[rows][where])
+            )
             gap = np.abs(gap_h[where, cols]) / judged.steps[at]
             # against the element's slope, or its output's typical slope where that is larger
             slope = np.maximum(np.abs(judged.primary[at, cols]), judged.typical_slope[cols])
@@ -174,7 +179,7 @@ def refine_elements(
     slopes_coarse: tuple[np.ndarray, np.ndarray] | None,
     slopes_fine: tuple[np.ndarray, np.ndarray] | None,
 ) -> Refined:
-    """Classify elements measured at steps h and h/2: smooth, kink, or a kink within h.
+    """Classify elements measured at two steps (coarse = 2 x fine): smooth, or a kink.
 
     Smooth: Richardson's extrapolation, with |D(h/2) - D(h)| / (2^p - 1) as the
     truncation error. Kink at theta_i: the slope gap does not halve with the step; accept

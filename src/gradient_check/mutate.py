@@ -22,6 +22,7 @@ from enum import Enum
 from typing import Any
 
 from gradient_check._mutants import FAMILIES, Path, apply_site, find_sites, get_node
+from gradient_check.errors import GradientCheckError
 
 __all__ = [
     "FAMILIES",
@@ -40,7 +41,7 @@ _FACTORY_NAME = "__gradient_check_factory__"
 Definition = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-class MutationError(ValueError):
+class MutationError(GradientCheckError, ValueError):
     """Raised when a function cannot be mutated or a mutation test is misconfigured."""
 
 

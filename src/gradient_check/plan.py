@@ -26,9 +26,18 @@ class DirectionPlan:
 
 
 def random_directions(
-    vector: ParameterVector, per_tensor: int, h: Step, rng: np.random.Generator
+    vector: ParameterVector,
+    per_tensor: int,
+    h: Step,
+    rng: np.random.Generator,
+    order: int = 2,
+    eps: float = float(np.finfo(np.float64).eps),
 ) -> DirectionPlan:
-    """Draw ``per_tensor`` directions for each tensor from the private generator ``rng``."""
+    """Draw ``per_tensor`` directions for each tensor from the private generator ``rng``.
+
+    The automatic step is eps ** (1 / (order + 1)), as for coordinates, for the scheme's
+    ``order`` and the precision ``eps`` the function computes in.
+    """
     scales = element_scales(vector)
     rows, slots = [], []
     for index, slot in enumerate(vector.slots):

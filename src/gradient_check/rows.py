@@ -50,14 +50,31 @@ def _elements(code: int, judged: judge.Judged, rows: slice, cols: slice, label) 
     return tuple(elements), int(where.shape[0])
 
 
-def _advice(rounding_share: float, low_precision: bool, noisy: bool) -> str:
-    if rounding_share < 0.5:
+def _advice(parts: dict[str, float], low_precision: bool, noisy: bool) -> str:
+    """What would make a block decidable, from the largest part of its estimated error."""
+    largest = max(parts, key=parts.get)
+    if largest == "derivative":
+        return "the derivative's own precision dominates: compute it in float64"
+    if largest == "truncation":
         return "truncation error dominates: use a smaller step h"
     if low_precision:
         return "rounding in low precision dominates: evaluate the function in float64"
     if noisy:
         return "the function is noisy: make it deterministic, or use a larger step h"
     return "rounding error dominates: use a larger step h"
+
+
+def _error_parts(judged: judge.Judged, rows: slice, cols: slice) -> dict[str, float]:
+    """The block's estimated error split into the function's noise, the derivative's own
+    rounding, and (for refined rows) what remains: truncation."""
+    noise = float(np.sum(1.0 / judged.steps[rows]) * np.sum(judged.noise[cols]))
+    derivative = float(judged.analytic_rounding[cols].sum() * (rows.stop - rows.start))
+    truncation = 0.0
+    if judged.error is not None:
+        inside = (judged.doubt >= rows.start) & (judged.doubt < rows.stop)
+        first = judged.rounding(judged.doubt[inside])[:, cols]
+        truncation = float(np.sum(np.maximum(judged.error[inside][:, cols] - first, 0)))
+    return {"noise": noise, "derivative": derivative, "truncation": truncation}
 
 
 def _block_sums(judged: judge.Judged, rows: slice, cols: slice) -> dict:
@@ -101,10 +118,7 @@ def _row(block: Slot, slot: Slot, ctx: dict) -> tuple[Row, dict]:
         evidence = Evidence.WRONG
     elif bound > DECIDABLE:
         evidence = Evidence.CANNOT_TELL
-        first = judged.rounding(np.arange(rows.start, rows.stop))[:, cols]
-        noise_part = np.multiply.outer(1.0 / judged.steps[rows], judged.noise[cols])
-        share = float(np.sum(noise_part) / max(np.sum(first), np.finfo(float).tiny))
-        advice = _advice(share, ctx["low_precision"], ctx["noisy"])
+        advice = _advice(_error_parts(judged, rows, cols), ctx["low_precision"], ctx["noisy"])
     else:
         evidence = Evidence.CONSISTENT
     steps = judged.steps[rows]

@@ -4,8 +4,8 @@ A number is the absolute step h, exactly as in the texts, so their figures repro
 ``relative(r)`` takes h_i = r * scale_i, and the default ``"auto"`` takes
 h_i = eps ** (1 / (order + 1)) * scale_i, which balances the scheme's truncation error
 (~ h**order) against rounding error (~ eps / h) for the dtype the function computes in.
-scale_i is |theta_i|, or the mean magnitude of its tensor where theta_i is zero or much
-smaller than its neighbours (a bias initialised to zero is stepped at its tensor's scale,
+scale_i is |theta_i|, or the mean magnitude of its tensor where theta_i is zero or
+smaller than that mean (a bias initialised to zero is stepped at its tensor's scale,
 or at 1 when the whole problem is zero).
 """
 
@@ -66,7 +66,7 @@ def as_step(h: float | str | Step | None) -> Step:
 
 
 def element_scales(vector: ParameterVector) -> np.ndarray:
-    """scale_i: |theta_i|, raised to its tensor's mean magnitude where it is much smaller."""
+    """scale_i: |theta_i|, raised to its tensor's mean magnitude where it is smaller."""
     theta = np.abs(vector.theta)
     overall = float(theta.mean()) or 1.0
     scales = np.empty_like(theta)

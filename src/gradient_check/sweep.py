@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .bands import relative_difference
-from .engine import REPEATS, _differences, _noise, _resolution, _RngGuard
+from .engine import REPEATS, _differences, _noise, _resolution, _RngGuard, restores_rng
 from .evaluate import Workspace, check_unchanged
 from .flatten import flatten, flatten_like
 from .outputs import scalar_spec
@@ -72,6 +72,7 @@ class Sweep:
         return "\n".join(lines)
 
 
+@restores_rng
 def sweep(
     loss: Callable[[Any], Any],
     params: Any,
@@ -113,18 +114,18 @@ def sweep(
             reference, name = flatten_like(given, vector, "grads")[chosen], "analytic gradient"
         else:
             five = step_sizes(AUTO, vector, FIVE_POINT, eps)[chosen]
-            coarse = _differences(
-                loss, workspace, spec, FIVE_POINT, chosen, 2 * five, f0, sigma, "loss"
-            )[0][:, 0]
-            fine = _differences(loss, workspace, spec, FIVE_POINT, chosen, five, f0, sigma, "loss")[
+            coarse = _differences(loss, workspace, spec, FIVE_POINT, chosen, 2 * five, f0, "loss")[
                 0
             ][:, 0]
+            fine = _differences(loss, workspace, spec, FIVE_POINT, chosen, five, f0, "loss")[0][
+                :, 0
+            ]
             reference, name = fine + (fine - coarse) / 15, "Richardson five-point"
         size = 2 * float(np.linalg.norm(reference)) or 1.0  # the texts' denominator, ~2 ||g||
         points = []
         for h in steps:
             at_h = _differences(
-                loss, workspace, spec, method, chosen, np.full(chosen.size, h), f0, sigma, "loss"
+                loss, workspace, spec, method, chosen, np.full(chosen.size, h), f0, "loss"
             )
             at_half = _differences(
                 loss,
@@ -134,7 +135,6 @@ def sweep(
                 chosen,
                 np.full(chosen.size, h / 2),
                 f0,
-                sigma,
                 "loss",
             )
             d, d_half = at_h[0][:, 0], at_half[0][:, 0]
