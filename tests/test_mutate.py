@@ -647,9 +647,3 @@ def test_cli_mutate_a_user_target_and_its_errors(tmp_path, monkeypatch):
     assert runner.invoke(cli, ["mutate", "--target", "usermodel"]).exit_code != 0
     missing = runner.invoke(cli, ["mutate", "--target", "usermodel:nothing"])
     assert missing.exit_code != 0 and "lacks nothing" in missing.output
-
-
-def test_cli_family_choices_are_the_mutation_families():
-    command = cli.commands["mutate"]
-    [option] = [p for p in command.params if p.name == "families"]
-    assert tuple(option.type.choices) == FAMILIES

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
+from ._mutants import FAMILIES
 from .demo import SECTIONS
 
 
@@ -44,20 +45,7 @@ def demo(sections: tuple[str, ...], width: int | None) -> None:
     "--family",
     "families",
     multiple=True,
-    type=click.Choice(
-        [
-            "swap-operator",
-            "add-factor",
-            "drop-factor",
-            "remove-transpose",
-            "change-axis",
-            "remove-term",
-            "flip-sign",
-            "change-constant",
-            "swap-argument",
-            "swap-variable",
-        ]
-    ),
+    type=click.Choice(list(FAMILIES)),
     help="Generate only mutants of these families (repeatable).",
 )
 @click.option(
