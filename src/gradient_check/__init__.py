@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from .bands import Verdict, depth_allowance, relative_difference, verdict_of
 from .check import assert_gradients_close, check
-from .derivatives import check_hessian, check_jacobian, check_jvp, check_vjp
 from .errors import (
     GradientCheckError,
     InvalidProblemError,
@@ -19,9 +18,12 @@ from .errors import (
     StochasticLossError,
 )
 from .flatten import ParameterVector, Slot, flatten, flatten_like
+from .hessian import check_hessian
+from .jacobian import check_jacobian
 from .mutate import MutationError, MutationReport, Outcome, generate_mutants, run_mutation_test
 from .mutation_check import mutation_test, mutation_test_network
 from .numeric import Derivative, derivative, numerical_gradient, richardson_derivative
+from .products import check_jvp, check_vjp
 from .report import Element, Evidence, Report, Row
 from .schemes import BACKWARD, CENTRAL, FIVE_POINT, FORWARD, Scheme
 from .steps import AUTO, Step, absolute, relative

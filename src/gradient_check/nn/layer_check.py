@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..derivatives import check_vjp
+from ..products import check_vjp
 from ..report import Report
 from .network import Network
 
