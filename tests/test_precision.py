@@ -84,3 +84,27 @@ def test_any_magnitude_of_loss_and_of_parameters(scale):
     assert [
         e.label for e in check(lambda p: loss({"W": p["W"] / scale}), params, wrong).row("W").wrong
     ] == ["W[0, 0]"]
+
+
+def test_rounding_limited_rows_get_a_longer_step_and_a_one_percent_error_is_named():
+    w = np.array([0.5, -0.25, 0.125, 2.0], dtype=np.float32)
+    c = np.array([3.0, -2.0, 1.0, 0.5], dtype=np.float32)
+
+    def loss(p):  # a float32 model whose loss comes back as a Python float, dominated by 100
+        w32 = np.asarray(p, dtype=np.float32)
+        return float(np.float32(100.0) + c @ w32 + np.sum(w32 * w32))
+
+    exact = (c + 2 * w).astype(np.float64)
+    right = check(loss, w, exact)
+    assert right.ok
+    assert right.evaluations["8h where rounding dominates"] > 0
+    wrong = exact.copy()
+    wrong[1] *= 1.01
+    report = check(loss, w, wrong)
+    assert [e.label for e in report.parameters[0].wrong] == ["params[1]"]
+
+
+def test_an_absolute_step_is_never_lengthened():
+    loss32, grads32 = cast_loss(np.float32)
+    report = check(loss32, {"W": W.astype(np.float32)}, grads32, h=1e-3)
+    assert not any("8h" in reason for reason in report.evaluations)

@@ -233,10 +233,28 @@ def _run(
         None,
         typical,
     )
+    original_steps = probe_steps
     if plan is None and scheme == CENTRAL:
+        scales = element_scales(vector)
         consistent, gap_h = _central_first_pass(
-            f, workspace, spec, judged, probe_steps, f0, sigma, element_scales(vector), what
+            f, workspace, spec, judged, probe_steps, f0, sigma, scales, what
         )
+        counts[f"{scheme.name} differences"] = 2 * probes.size
+        if settings.h.kind != "absolute":  # an absolute h is the user's (the texts' figures)
+            probe_steps = _lengthen(
+                f,
+                workspace,
+                spec,
+                judged,
+                consistent,
+                gap_h,
+                probe_steps,
+                f0,
+                sigma,
+                scales,
+                what,
+                counts,
+            )
     else:
         d1, values1, h1 = measure(np.arange(probes.size), probe_steps)
         gap_h = None
@@ -247,7 +265,8 @@ def _run(
         judged.residual = np.abs(analytic_t - d1)
         consistent = judge.first_pass(judged, gap_h, sigma)
     d1, h1 = judged.primary, judged.steps
-    counts[f"{scheme.name} differences"] = probes.size * scheme.evaluations_per_element
+    counts.setdefault(f"{scheme.name} differences", probes.size * scheme.evaluations_per_element)
+    # rows measured at a longer step are refined downward only: never lengthened twice
 
     doubt = np.flatnonzero(~consistent.all(axis=1))
     if doubt.size:
@@ -255,6 +274,7 @@ def _run(
             None if gap_h is None else gap_h[doubt], sigma, settings.margin
         )
         up = np.zeros(doubt.size, dtype=bool) if quiet is None else quiet
+        up &= probe_steps[doubt] == original_steps[doubt]  # never lengthen a row twice
         d2, values2, h2 = measure(doubt, probe_steps[doubt] * np.where(up, 2.0, 0.5))
         counts["refinement at 2h or h/2"] = values2.shape[0] * values2.shape[1]
         slopes1 = slopes2 = None
@@ -284,7 +304,40 @@ def _run(
     )
 
 
+LARGER_STEP = 8.0  # how much longer a step is taken where rounding alone limits a row
+LONGEST_RELATIVE_STEP = 0.05  # but never beyond 5 % of the element's scale (float16's would)
 CHUNK_ELEMENTS = 1 << 15  # (coordinates x outputs) judged at once: small enough for cache
+
+
+def _lengthen(
+    f, workspace, spec, judged, consistent, gap_h, steps, f0, sigma, scales, what, counts
+) -> np.ndarray:
+    """Measure again, at a step LARGER_STEP times longer, the rows whose first difference
+    cannot resolve a 0.1 % error for rounding while showing no curvature; keep the longer
+    step only where its slope gap grew no more than curvature allows (a kink within the
+    longer step would), since rounding then falls by LARGER_STEP and truncation stays
+    negligible. Returns the steps now in use."""
+    rows = judge.rounding_limited(judged, gap_h, sigma)
+    rows = rows[judged.relative_steps[rows] * LARGER_STEP <= LONGEST_RELATIVE_STEP]
+    if rows.size == 0:
+        return steps
+    derivative, values, realised = _differences(
+        f, workspace, spec, CENTRAL, rows, steps[rows] * LARGER_STEP, f0, what
+    )
+    counts[f"{LARGER_STEP:g}h where rounding dominates"] = values.shape[0] * values.shape[1]
+    gap = values[:, 0] + values[:, 1] - 2 * f0
+    allowed = LARGER_STEP**2 * np.abs(gap_h[rows]) + judged.margin * judge.GAP_NOISE * sigma
+    keep = np.all(np.abs(gap) <= allowed, axis=1)
+    rows, derivative, realised, gap = rows[keep], derivative[keep], realised[keep], gap[keep]
+    judged.primary[rows] = derivative
+    judged.residual[rows] = np.abs(judged.analytic[rows] - derivative)
+    judged.steps[rows] = realised
+    judged.relative_steps[rows] = realised / scales[rows]
+    gap_h[rows] = gap
+    consistent[rows] = judge.first_pass(judged, gap, sigma, rows)
+    steps = steps.copy()
+    steps[rows] *= LARGER_STEP
+    return steps
 
 
 def _central_first_pass(f, workspace, spec, judged, steps, f0, sigma, scales, what):

@@ -151,6 +151,19 @@ def first_pass(
     return consistent
 
 
+RESOLUTION_WANTED = 1e-3  # a first pass that cannot see a 0.1 % error is worth a longer step
+
+
+def rounding_limited(judged: Judged, gap_h: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Rows whose first difference cannot resolve a RESOLUTION_WANTED relative error (its
+    rounding bound is larger) while its one-sided slopes show no curvature above the noise."""
+    bound = np.multiply.outer(judged.margin / judged.steps, judged.noise)
+    scale = np.maximum(np.abs(judged.primary), judged.typical_slope)
+    blurred = np.any(bound > RESOLUTION_WANTED * scale, axis=1)
+    quiet = np.all(np.abs(gap_h) <= judged.margin * GAP_NOISE * sigma, axis=1)
+    return np.flatnonzero(blurred & quiet)
+
+
 def slopes_from(derivative: np.ndarray, gap_h: np.ndarray, steps: np.ndarray):
     """The one-sided slopes (f0 - f-) / h and (f+ - f0) / h from the central difference
     D = (f+ - f-) / 2h and the gap f+ - 2 f0 + f-: D -/+ gap / 2h."""
