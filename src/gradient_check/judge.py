@@ -157,11 +157,18 @@ RESOLUTION_WANTED = 1e-3  # a first pass that cannot see a 0.1 % error is worth 
 def rounding_limited(judged: Judged, gap_h: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """Rows whose first difference cannot resolve a RESOLUTION_WANTED relative error (its
     rounding bound is larger) while its one-sided slopes show no curvature above the noise."""
-    bound = np.multiply.outer(judged.margin / judged.steps, judged.noise)
-    scale = np.maximum(np.abs(judged.primary), judged.typical_slope)
+    # a row can be blurred only if some output's noise bound beats its typical slope: a
+    # step shorter than the largest margin noise_r / (wanted typical_r) (cheap to rule out)
+    typical = RESOLUTION_WANTED * np.maximum(judged.typical_slope, np.finfo(float).tiny)
+    shortest_clear = float(np.max(judged.margin * judged.noise / typical))
+    rows = np.flatnonzero(judged.steps < shortest_clear)
+    if rows.size == 0:
+        return rows
+    bound = np.multiply.outer(judged.margin / judged.steps[rows], judged.noise)
+    scale = np.maximum(np.abs(judged.primary[rows]), judged.typical_slope)
     blurred = np.any(bound > RESOLUTION_WANTED * scale, axis=1)
-    quiet = np.all(np.abs(gap_h) <= judged.margin * GAP_NOISE * sigma, axis=1)
-    return np.flatnonzero(blurred & quiet)
+    quiet = np.all(np.abs(gap_h[rows]) <= judged.margin * GAP_NOISE * sigma, axis=1)
+    return rows[blurred & quiet]
 
 
 def slopes_from(derivative: np.ndarray, gap_h: np.ndarray, steps: np.ndarray):
