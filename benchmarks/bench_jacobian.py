@@ -16,6 +16,7 @@ import argparse
 import time
 
 import numpy as np
+from timing import time_checks
 
 from gradient_check import check_jacobian
 
@@ -41,37 +42,19 @@ def problem(n: int, m: int, seed: int = 0, layers: int = 1):
     return f, jacobian, x
 
 
-def per_evaluation(f, x, samples: int = 5, batch: int = 300) -> float:
-    times = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        for _ in range(batch):
-            f(x)
-        times.append((time.perf_counter() - start) / batch)
-    return min(times)
-
-
 def measure_overhead(f, exact, x, args, layers: int) -> None:
     """Time the check against 2n + 1 bare evaluations, two ways, in the same run."""
-    inside = 0.0
-
-    def timed(v):
-        nonlocal inside
-        start = time.perf_counter()
-        y = f(v)
-        inside += time.perf_counter() - start
-        return y
-
     count = 2 * args.n + 1
-    per_eval, checks, ratios = [per_evaluation(f, x)], [], []
-    for _ in range(args.repeats):
-        inside = 0.0
-        start = time.perf_counter()
-        report = check_jacobian(timed, x, exact)
-        checks.append(time.perf_counter() - start)
-        ratios.append(checks[-1] / (inside * count / report.total_evaluations))
-        per_eval.append(per_evaluation(f, x))
-    base = min(per_eval) * count
+    report, checks, ratios, per_eval = time_checks(
+        lambda timed: check_jacobian(timed, x, exact),
+        f,
+        x,
+        count,
+        args.repeats,
+        samples=5,
+        batch=300,
+    )
+    base = per_eval * count
     name = "tanh(A x)" if layers == 1 else "tanh(B tanh(A x))"
     print(
         f"f = {name}: R^{args.n} -> R^{args.m}; evidence: {report.evidence.value}, "
@@ -82,7 +65,7 @@ def measure_overhead(f, exact, x, args, layers: int) -> None:
         + " + ".join(f"{v:,} {k}" for k, v in report.evaluations.items())
     )
     print(
-        f"  bare evaluation {min(per_eval) * 1e6:.0f} us; 2n+1 = {count:,} of them: {base:.2f} s;"
+        f"  bare evaluation {per_eval * 1e6:.0f} us; 2n+1 = {count:,} of them: {base:.2f} s;"
         f" check: {', '.join(f'{t:.2f} s' for t in checks)}"
     )
     print(

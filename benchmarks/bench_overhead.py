@@ -12,9 +12,9 @@ every trust feature on (they are on by default).
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from timing import time_checks
 
 from gradient_check import check
 
@@ -57,17 +57,6 @@ def mlp(n_in: int = 784, n_hidden: int = 120, n_out: int = 10, batch: int = 16, 
     return loss, params, grads
 
 
-def per_evaluation(loss, params, samples: int = 7, batch: int = 2000) -> float:
-    """The bare cost of one loss evaluation: the fastest of several timed batches."""
-    times = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        for _ in range(batch):
-            loss(params)
-        times.append((time.perf_counter() - start) / batch)
-    return min(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=16)
@@ -77,33 +66,23 @@ def main() -> None:
     loss, params, grads = mlp(batch=args.batch, n_hidden=args.hidden)
     n = sum(v.size for v in params.values())
     count = 2 * n + 1
-    # The machine is shared and noisy: time the bare evaluation between the checks, and
-    # compare the fastest check with the fastest bare batch.
-    inside = 0.0
-
-    def timed(p):  # the loss, timing itself: the check's own evaluations, in the same run
-        nonlocal inside
-        start = time.perf_counter()
-        value = loss(p)
-        inside += time.perf_counter() - start
-        return value
-
-    per_eval, checks, ratios = [per_evaluation(loss, params)], [], []
-    for _ in range(args.repeats):
-        inside = 0.0
-        start = time.perf_counter()
-        report = check(timed, params, grads)
-        checks.append(time.perf_counter() - start)
-        ratios.append(checks[-1] / (inside * count / report.total_evaluations))
-        per_eval.append(per_evaluation(loss, params))
-    base = min(per_eval) * count
+    report, checks, ratios, per_eval = time_checks(
+        lambda timed: check(timed, params, grads),
+        loss,
+        params,
+        count,
+        args.repeats,
+        samples=7,
+        batch=2000,
+    )
+    base = per_eval * count
     print(f"parameters n = {n:,}; verdict: {report.evidence.value}, diff {report.diff:.2e}")
     print(
         f"evaluations: {report.total_evaluations:,} = "
         + " + ".join(f"{v:,} {k}" for k, v in report.evaluations.items())
     )
     print(
-        f"bare evaluation: {min(per_eval) * 1e6:.1f} us (fastest batch); "
+        f"bare evaluation: {per_eval * 1e6:.1f} us (fastest batch); "
         f"2n+1 = {count:,} of them: {base:.2f} s"
     )
     print(f"check: {', '.join(f'{t:.2f} s' for t in checks)}")

@@ -101,6 +101,23 @@ class _RngGuard:
         random.setstate(self.python_state)
 
 
+@dataclass(frozen=True)
+class _Task:
+    """What run_check was asked to check, carried through its stages."""
+
+    f: Callable[[Any], Any]
+    params: Any
+    analytic: AnalyticFn
+    settings: Settings
+    kind: str
+    scalar: bool
+    what: str
+    extra: dict | None
+    directions: int | None
+    problems: tuple[str, ...]
+    analytic_noise: float
+
+
 def run_check(
     f: Callable[[Any], Any],
     params: Any,
@@ -115,6 +132,19 @@ def run_check(
     analytic_noise: float = 0.0,
 ) -> Report:
     """Check ``analytic``'s derivative matrix of ``f`` at ``params`` by finite differences."""
+    task = _Task(
+        f,
+        params,
+        analytic,
+        settings,
+        kind,
+        scalar,
+        what,
+        extra,
+        directions,
+        problems,
+        analytic_noise,
+    )
     vector = flatten(params)
     notes: list[str] = []
     with _RngGuard() as rng_guard:
@@ -131,48 +161,16 @@ def run_check(
                     )
                     continue
                 check_unchanged(workspace)
-                return _run(
-                    f,
-                    analytic,
-                    settings,
-                    kind,
-                    scalar,
-                    what,
-                    vector,
-                    workspace,
-                    y0,
-                    rng_guard,
-                    notes,
-                    dict(
-                        params=params,
-                        extra=extra,
-                        directions=directions,
-                        problems=problems,
-                        analytic_noise=analytic_noise,
-                    ),
-                )
+                return _run(task, vector, workspace, y0, rng_guard, notes)
     raise AssertionError("unreachable: the unpromoted attempt returns or raises")
 
 
-def _run(
-    f,
-    analytic,
-    settings,
-    kind,
-    scalar,
-    what,
-    vector,
-    workspace,
-    y0,
-    rng_guard,
-    notes,
-    options,
-) -> Report:
+def _run(task: _Task, vector, workspace, y0, rng_guard, notes) -> Report:
     """The stages after the first evaluation: probes, steps, differences, judgement."""
-    directions, extra = options["directions"], options["extra"]
+    f, settings, what, directions = task.f, task.settings, task.what, task.directions
     spec = (
         scalar_spec(y0, what)
-        if scalar
+        if task.scalar
         else vector_spec(y0, what, root=what if what != "f" else "out")
     )
     f0 = np.atleast_1d(np.asarray(spec.read(y0), dtype=np.float64))
@@ -213,15 +211,15 @@ def _run(
         def measure(index, step):
             return _directional(f, workspace, spec, scheme, plan.matrix[index], step, f0, what)
 
-    with guard_parameters(options["params"], vector, "the derivative"):
-        a_matrix, analytic_eps = analytic(spec, None if plan is None else plan.matrix)
+    with guard_parameters(task.params, vector, "the derivative"):
+        a_matrix, analytic_eps = task.analytic(spec, None if plan is None else plan.matrix)
     analytic_t = np.ascontiguousarray(np.asarray(a_matrix, dtype=np.float64).T)  # (probes, outputs)
     check_unchanged(workspace, "the derivative")
 
     # The backward's own rounding, per output: its dtype's eps at the scale of the largest
     # derivative of that output, plus the spread of two calls of a nondeterministic one.
     largest = np.maximum(analytic_t.max(axis=0, initial=0), -analytic_t.min(axis=0, initial=0))
-    arnd = judge.ANALYTIC_ROUNDING * analytic_eps * largest + options["analytic_noise"]
+    arnd = judge.ANALYTIC_ROUNDING * analytic_eps * largest + task.analytic_noise
     # each output's typical slope: the rms of its derivatives (einsum: no squared copy)
     typical = np.sqrt(np.einsum("ij,ij->j", analytic_t, analytic_t) / max(len(analytic_t), 1))
     judged = judge.Judged(
@@ -291,7 +289,7 @@ def _run(
     low_precision = resolution > 1e-15
     noisy = bool(np.any(sigma > 100 * resolution * np.abs(f0)))
     return build_report(
-        kind=kind,
+        kind=task.kind,
         vector=probes,
         spec=spec,
         judged=judged,
@@ -300,8 +298,8 @@ def _run(
         low_precision=low_precision,
         noisy=noisy,
         notes=_precision_notes(workspace, spec, sigma, f0, notes),
-        extra=extra,
-        problems=options["problems"],
+        extra=task.extra,
+        problems=task.problems,
     )
 
 
