@@ -2,7 +2,7 @@
 
 Every backward method the two networks run (each layer class's and the loss's) is mutated,
 one AST change at a time, and each mutant is judged by `gradient_check.check` at the
-reference data (see `gradient_check.mutation_check.reference_networks`). Prints a markdown table per
+reference data (see `gradient_check.mutation.judge.reference_networks`). Prints a markdown table per
 target (mutants, caught, survived, crashed, equivalent, score), the survivors with the reason
 each survived, the total time and the total number of loss evaluations the checks made.
 Target (the mutation-testing issue): the check catches at least 95% of the mutants that
@@ -19,10 +19,10 @@ import time
 from collections import Counter
 
 import numpy as np
+from gradient_check.mutation.mutants import FAMILIES, Outcome
+from gradient_check.mutation.judge import mutation_test_network, overall, reference_networks
 
 from gradient_check import nn
-from gradient_check.mutate import FAMILIES, Outcome
-from gradient_check.mutation_check import mutation_test_network, overall, reference_networks
 
 TARGET_SCORE = 0.95
 

@@ -6,10 +6,9 @@ import subprocess
 import sys
 
 from click.testing import CliRunner
+from gradient_check.cli.commands import cli
+from gradient_check.cli.demo import run_demo
 from rich.console import Console
-
-from gradient_check._commands import cli
-from gradient_check.demo import run_demo
 
 
 def _demo_text(*sections: str) -> str:

@@ -11,10 +11,8 @@ import types
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
-from gradient_check import nn
-from gradient_check._commands import cli
-from gradient_check.mutate import (
+from gradient_check.cli.commands import cli
+from gradient_check.mutation.mutants import (
     FAMILIES,
     MutantResult,
     MutationError,
@@ -23,7 +21,7 @@ from gradient_check.mutate import (
     generate_mutants,
     run_mutation_test,
 )
-from gradient_check.mutation_check import (
+from gradient_check.mutation.judge import (
     _installed,
     backward_targets,
     mutation_test,
@@ -31,6 +29,8 @@ from gradient_check.mutation_check import (
     overall,
     reference_networks,
 )
+
+from gradient_check import nn
 
 SCALE = 3.0
 

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from gradient_check.sweep import sweep
+from gradient_check.checks.sweep import sweep
 
 
 def _problem():

@@ -8,8 +8,16 @@ line, plots and framework adapters import their libraries lazily.
 
 from __future__ import annotations
 
-from .bands import Verdict, depth_allowance, relative_difference, verdict_of
-from .check import assert_gradients_close, check
+from .checks.gradient import assert_gradients_close, check
+from .checks.hessian import check_hessian
+from .checks.jacobian import check_jacobian
+from .checks.numeric import Derivative, derivative, numerical_gradient, richardson_derivative
+from .checks.products import check_jvp, check_vjp
+from .checks.sweep import Sweep, SweepPoint, sweep
+from .core.bands import Verdict, depth_allowance, relative_difference, verdict_of
+from .core.flatten import ParameterVector, Slot, flatten, flatten_like
+from .core.schemes import BACKWARD, CENTRAL, FIVE_POINT, FORWARD, Scheme
+from .core.steps import AUTO, Step, absolute, relative
 from .errors import (
     GradientCheckError,
     InvalidProblemError,
@@ -17,17 +25,15 @@ from .errors import (
     StepError,
     StochasticLossError,
 )
-from .flatten import ParameterVector, Slot, flatten, flatten_like
-from .hessian import check_hessian
-from .jacobian import check_jacobian
-from .mutate import MutationError, MutationReport, Outcome, generate_mutants, run_mutation_test
-from .mutation_check import mutation_test, mutation_test_network
-from .numeric import Derivative, derivative, numerical_gradient, richardson_derivative
-from .products import check_jvp, check_vjp
+from .mutation.judge import mutation_test, mutation_test_network
+from .mutation.mutants import (
+    MutationError,
+    MutationReport,
+    Outcome,
+    generate_mutants,
+    run_mutation_test,
+)
 from .report import Element, Evidence, Report, Row
-from .schemes import BACKWARD, CENTRAL, FIVE_POINT, FORWARD, Scheme
-from .steps import AUTO, Step, absolute, relative
-from .sweep import Sweep, SweepPoint, sweep
 
 __all__ = [
     "AUTO",

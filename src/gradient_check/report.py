@@ -11,7 +11,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .bands import Verdict
+
+class Verdict(Enum):
+    """The texts' four bands of the relative difference."""
+
+    CORRECT = "correct"
+    NON_SMOOTH_ONLY = "acceptable only for non-smooth functions"
+    SUSPICIOUS = "possibly wrong"
+    WRONG = "wrong"
+
+    @property
+    def words(self) -> str:
+        """The texts' advice for this band."""
+        return _WORDS[self]
+
+
+_WORDS = {
+    Verdict.CORRECT: "correct: have a cup of tea",
+    Verdict.NON_SMOOTH_ONLY: (
+        "acceptable for non-smooth activations (ReLU); too high for smooth ones"
+    ),
+    Verdict.SUSPICIOUS: "possibly wrong: inspect",
+    Verdict.WRONG: "the gradient code is certainly wrong",
+}
 
 
 class Evidence(Enum):
@@ -109,7 +131,7 @@ class Report:
         raise KeyError(name)
 
     def __str__(self) -> str:
-        from .render import render_text
+        from .render.text import render_text
 
         return render_text(self)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..products import check_vjp
+from ..checks.products import check_vjp
 from ..report import Report
 from .network import Network
 

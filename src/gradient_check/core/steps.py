@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import StepError
+from ..errors import StepError
 from .flatten import ParameterVector
 from .schemes import Scheme
 

@@ -18,6 +18,6 @@ def main() -> None:
             f"gradient-check: the command line needs the 'cli' extra ({error.name} is missing). "
             "Install it with: pip install 'gradient-check[cli]'"
         )
-    from ._commands import cli
+    from .commands import cli
 
     cli()

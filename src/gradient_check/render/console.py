@@ -10,9 +10,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from .bands import Verdict
-from .render import report_cells, report_headers, row_details, summary_lines
-from .report import Evidence, Report
+from ..core.bands import Verdict
+from ..report import Evidence, Report
+from .text import report_cells, report_headers, row_details, summary_lines
 
 VERDICT_STYLE = {
     Verdict.CORRECT: "green",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
-from ._mutants import FAMILIES
+from ..mutation.operators import FAMILIES
 from .demo import SECTIONS
 
 
@@ -58,14 +58,14 @@ def demo(sections: tuple[str, ...], width: int | None) -> None:
 def mutate(
     target: str | None, families: tuple[str, ...], max_mutants: int | None, width: int | None
 ) -> None:
-    from .mutate import MutationError
-    from .mutation_check import (
+    from ..mutation.judge import (
         load_target,
         mutation_test,
         mutation_test_network,
         print_mutation_reports,
         reference_networks,
     )
+    from ..mutation.mutants import MutationError
 
     console = Console(width=width)
     selected = list(families) or None
@@ -109,12 +109,12 @@ def mutate(
     help="Also draw measured and estimated error against h into this PNG.",
 )
 def sweep(problem: str, plot: str | None) -> None:
-    from .sweep_problems import sweep_problem
+    from .problems import sweep_problem
 
     result = sweep_problem(problem)
     Console().print(str(result), highlight=False)
     if plot:
-        from .plots import plot_sweep
+        from ..render.plots import plot_sweep
 
         plot_sweep(result, plot)
         Console().print(f"plot written to {plot}")

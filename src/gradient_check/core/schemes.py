@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InvalidProblemError
+from ..errors import InvalidProblemError
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from .check import conjugate_imaginary
-from .engine import restores_rng, run_check
-from .evaluate import guard_parameters
-from .flatten import flatten, flatten_like
+from ..core.engine import restores_rng, run_check
+from ..core.evaluate import guard_parameters
+from ..core.flatten import flatten, flatten_like
+from ..core.outputs import OutputSpec, vector_spec
+from ..report import Report
+from .gradient import conjugate_imaginary
 from .jacobian import DEFAULT_DIRECTIONS, mode_directions, settings_of
-from .outputs import OutputSpec, vector_spec
-from .report import Report
-from .structure import nondeterminism, nonlinearity
+from .structural import nondeterminism, nonlinearity
 
 
 @restores_rng

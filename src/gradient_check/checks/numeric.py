@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InvalidProblemError, StepError
-from .estimate import richardson
-from .schemes import CENTRAL, COMPLEX_STEP, Scheme, get_scheme
+from ..core.estimate import richardson
+from ..core.schemes import CENTRAL, COMPLEX_STEP, Scheme, get_scheme
+from ..errors import InvalidProblemError, StepError
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from .bands import relative_difference
-from .engine import REPEATS, _differences, _noise, _resolution, _RngGuard, restores_rng
-from .evaluate import Workspace, check_unchanged
-from .flatten import flatten, flatten_like
-from .outputs import scalar_spec
-from .schemes import FIVE_POINT, get_scheme, rounding_weight
-from .steps import AUTO, step_sizes
+from ..core.bands import relative_difference
+from ..core.engine import REPEATS, _differences, _noise, _resolution, _RngGuard, restores_rng
+from ..core.evaluate import Workspace, check_unchanged
+from ..core.flatten import flatten, flatten_like
+from ..core.outputs import scalar_spec
+from ..core.schemes import FIVE_POINT, get_scheme, rounding_weight
+from ..core.steps import AUTO, step_sizes
 
 DEFAULT_STEPS = tuple(10.0**-k for k in range(1, 13))  # 1e-1 ... 1e-12
 MAX_ELEMENTS = 64  # elements swept, drawn at random beyond this

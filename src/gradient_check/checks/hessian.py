@@ -8,14 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from .engine import restores_rng, run_check
-from .errors import InvalidProblemError
-from .evaluate import guard_parameters
-from .flatten import flatten
+from ..core.engine import restores_rng, run_check
+from ..core.evaluate import guard_parameters
+from ..core.flatten import flatten
+from ..core.outputs import OutputSpec, vector_spec
+from ..errors import InvalidProblemError
+from ..report import Report
 from .jacobian import DEFAULT_DIRECTIONS, jacobian_matrix, mode_directions, project, settings_of
-from .outputs import OutputSpec, vector_spec
-from .report import Report
-from .structure import nondeterminism, nonlinearity
+from .structural import nondeterminism, nonlinearity
 
 SYMMETRY_ULPS = 64  # a Hessian asymmetric by less than this, relatively, is symmetric
 

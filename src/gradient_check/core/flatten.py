@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidProblemError
+from ..errors import InvalidProblemError
 
 Path = tuple[Any, ...]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidProblemError, LossError, StepError
+from ..errors import InvalidProblemError, LossError, StepError
 from .flatten import ParameterVector, Slot, real_view, rebuild
 
 _PROMOTE = {

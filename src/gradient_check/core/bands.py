@@ -8,33 +8,9 @@ A ratio, so one standard serves while gradients shrink during training. Both nor
 
 from __future__ import annotations
 
-from enum import Enum
-
 import numpy as np
 
-
-class Verdict(Enum):
-    """The texts' four bands of the relative difference."""
-
-    CORRECT = "correct"
-    NON_SMOOTH_ONLY = "acceptable only for non-smooth functions"
-    SUSPICIOUS = "possibly wrong"
-    WRONG = "wrong"
-
-    @property
-    def words(self) -> str:
-        """The texts' advice for this band."""
-        return _WORDS[self]
-
-
-_WORDS = {
-    Verdict.CORRECT: "correct: have a cup of tea",
-    Verdict.NON_SMOOTH_ONLY: (
-        "acceptable for non-smooth activations (ReLU); too high for smooth ones"
-    ),
-    Verdict.SUSPICIOUS: "possibly wrong: inspect",
-    Verdict.WRONG: "the gradient code is certainly wrong",
-}
+from ..report import Verdict
 
 # Band edges from the texts: > 1e-2 wrong, 1e-4..1e-2 suspicious, 1e-7..1e-4 non-smooth only.
 BAND_EDGES = (1e-7, 1e-4, 1e-2)

@@ -6,7 +6,7 @@ renderer here and the rich renderer of the command line both draw it.
 
 from __future__ import annotations
 
-from .report import Evidence, Report, Row
+from ..report import Evidence, Report, Row
 
 SHOWN_ELEMENTS = 5  # elements listed under a row in text; the report holds up to 50
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .mutate import (
+from .mutants import (
     MutationError,
     MutationReport,
     Outcome,
@@ -56,8 +56,8 @@ class _GradientJudge:
         check_options: dict[str, Any],
         what: str,
     ) -> None:
-        from gradient_check.check import check
-        from gradient_check.flatten import flatten, flatten_like
+        from gradient_check.checks.gradient import check
+        from gradient_check.core.flatten import flatten, flatten_like
 
         self._check = check
         self._flatten_like = flatten_like
@@ -109,7 +109,7 @@ class _GradientJudge:
 
     def _restore_params(self) -> str | None:
         """Put back parameter values a mutant changed in place; name the first one changed."""
-        from gradient_check.flatten import _walk, real_view
+        from gradient_check.core.flatten import _walk, real_view
 
         live: list = []
         _walk(self.params, (), "", live)

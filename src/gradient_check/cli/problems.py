@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import nn
-from .sweep import Sweep, sweep
+from .. import nn
+from ..checks.sweep import Sweep, sweep
 
 
 def sweep_problem(name: str) -> Sweep:

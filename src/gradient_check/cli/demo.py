@@ -14,11 +14,11 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
 
-from . import nn
-from .check import check
-from .console import print_report
-from .errors import StochasticLossError
-from .numeric import derivative
+from .. import nn
+from ..checks.gradient import check
+from ..checks.numeric import derivative
+from ..errors import StochasticLossError
+from ..render.console import print_report
 
 
 def worked_examples(console: Console) -> None:

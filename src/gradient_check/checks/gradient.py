@@ -7,22 +7,22 @@ from typing import Any
 
 import numpy as np
 
-from .engine import make_settings, restores_rng, run_check
-from .errors import InvalidProblemError
-from .evaluate import guard_parameters
-from .flatten import ParameterVector, flatten, flatten_like
-from .judge import DEFAULT_MARGIN
-from .outputs import OutputSpec
-from .report import Report
-from .steps import Step
-from .structure import nondeterminism
+from ..core.engine import make_settings, restores_rng, run_check
+from ..core.evaluate import guard_parameters
+from ..core.flatten import ParameterVector, flatten, flatten_like
+from ..core.judge import DEFAULT_MARGIN
+from ..core.outputs import OutputSpec
+from ..core.steps import Step
+from ..errors import InvalidProblemError
+from ..report import Report
+from .structural import nondeterminism
 
 CONVENTIONS = ("pytorch", "jax")
 
 
 def derivative_eps(structure: Any) -> float:
     """The largest machine epsilon among a derivative's float leaves (its own rounding)."""
-    from .flatten import _walk
+    from ..core.flatten import _walk
 
     leaves: list = []
     _walk(structure, (), "", leaves)

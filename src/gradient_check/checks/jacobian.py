@@ -20,15 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from .check import derivative_eps
-from .engine import make_settings, restores_rng, run_check
-from .errors import InvalidProblemError
-from .evaluate import _leaf, guard_parameters
-from .flatten import ParameterVector, flatten
-from .judge import DEFAULT_MARGIN
-from .outputs import OutputSpec
-from .report import Report
-from .structure import nondeterminism
+from ..core.engine import make_settings, restores_rng, run_check
+from ..core.evaluate import _leaf, guard_parameters
+from ..core.flatten import ParameterVector, flatten
+from ..core.judge import DEFAULT_MARGIN
+from ..core.outputs import OutputSpec
+from ..errors import InvalidProblemError
+from ..report import Report
+from .gradient import derivative_eps
+from .structural import nondeterminism
 
 DEFAULT_DIRECTIONS = 3
 MODES = ("full", "random")
@@ -147,7 +147,7 @@ def check_jacobian(
 
 
 def _dense(structure: Any) -> np.ndarray:
-    from .flatten import _walk
+    from ..core.flatten import _walk
 
     leaves: list = []
     _walk(structure, (), "", leaves)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .sweep import Sweep
+from ..checks.sweep import Sweep
 
 
 def plot_sweep(result: Sweep, path: str) -> None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..report import Element, Evidence, Report, Row
 from . import judge
 from .bands import BAND_EDGES, Verdict, verdict_of
 from .flatten import ParameterVector, Slot
 from .outputs import OutputSpec, output_label
-from .report import Element, Evidence, Report, Row
 
 MAX_LISTED = 50  # elements listed per kind and row; the counts cover all of them
 DECIDABLE = BAND_EDGES[2]  # evidence that cannot rule out a 1e-2 difference cannot decide

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from gradient_check._mutants import FAMILIES, Path, apply_site, find_sites, get_node
 from gradient_check.errors import GradientCheckError
+from gradient_check.mutation.operators import FAMILIES, Path, apply_site, find_sites, get_node
 
 __all__ = [
     "FAMILIES",

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import LossError
+from ..errors import LossError
 from .flatten import ParameterVector, Slot, _walk, real_view, rebuild
 
 

@@ -18,17 +18,17 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InvalidProblemError, LossError, StochasticLossError
+from ..report import Report
 from . import judge
-from .errors import InvalidProblemError, LossError, StochasticLossError
 from .estimate import NOISE_POINTS, noise_level, one_sided_slopes
 from .evaluate import Workspace, check_unchanged, guard_parameters, unreadable_output
 from .flatten import flatten
 from .outputs import OutputSpec, scalar_spec, vector_spec
 from .plan import random_directions
-from .report import Report
-from .rows import build_report
 from .schemes import CENTRAL, Scheme, apply_scheme, get_scheme, rounding_weight
 from .steps import Step, as_step, element_scales, step_sizes
+from .summarise import build_report
 
 NOISE_SPACING = 1 / 64  # the noise table's spacing, as a fraction of each element's step
 REPEATS = 2  # extra evaluations at theta, to catch a random function

@@ -1,0 +1,3 @@
+"""Mutation testing of a backward pass: operators that change one AST node, the mutants
+they make, and the gradient check as their judge. Imported lazily by the package: a
+gradient check never needs ``ast`` or ``inspect``."""

@@ -1,0 +1,4 @@
+"""Functions of a report: plain text (numpy only), rich tables, plots.
+
+Renderers read a ``Report``; nothing in ``core``, ``checks`` or ``report`` imports them.
+"""
