@@ -19,10 +19,10 @@ import time
 from collections import Counter
 
 import numpy as np
-from gradient_check.mutation.mutants import FAMILIES, Outcome
-from gradient_check.mutation.judge import mutation_test_network, overall, reference_networks
 
 from gradient_check import nn
+from gradient_check.mutation.judge import mutation_test_network, overall, reference_networks
+from gradient_check.mutation.mutants import FAMILIES, Outcome
 
 TARGET_SCORE = 0.95
 

@@ -6,9 +6,10 @@ import subprocess
 import sys
 
 from click.testing import CliRunner
+from rich.console import Console
+
 from gradient_check.cli.commands import cli
 from gradient_check.cli.demo import run_demo
-from rich.console import Console
 
 
 def _demo_text(*sections: str) -> str:

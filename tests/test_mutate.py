@@ -11,7 +11,17 @@ import types
 import numpy as np
 import pytest
 from click.testing import CliRunner
+
+from gradient_check import nn
 from gradient_check.cli.commands import cli
+from gradient_check.mutation.judge import (
+    _installed,
+    backward_targets,
+    mutation_test,
+    mutation_test_network,
+    overall,
+    reference_networks,
+)
 from gradient_check.mutation.mutants import (
     FAMILIES,
     MutantResult,
@@ -21,16 +31,6 @@ from gradient_check.mutation.mutants import (
     generate_mutants,
     run_mutation_test,
 )
-from gradient_check.mutation.judge import (
-    _installed,
-    backward_targets,
-    mutation_test,
-    mutation_test_network,
-    overall,
-    reference_networks,
-)
-
-from gradient_check import nn
 
 SCALE = 3.0
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from gradient_check.checks.sweep import sweep
 
 
