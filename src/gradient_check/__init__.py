@@ -25,14 +25,6 @@ from .errors import (
     StepError,
     StochasticLossError,
 )
-from .mutation.judge import mutation_test, mutation_test_network
-from .mutation.mutants import (
-    MutationError,
-    MutationReport,
-    Outcome,
-    generate_mutants,
-    run_mutation_test,
-)
 from .report import Element, Evidence, Report, Row
 
 __all__ = [
@@ -84,3 +76,29 @@ __all__ = [
     "verdict_of",
 ]
 __version__ = "0.1.0"
+
+# Mutation testing needs ast and inspect, which a gradient check never uses: its names
+# load on first use.
+_LAZY = {
+    "MutationError": "mutation.mutants",
+    "MutationReport": "mutation.mutants",
+    "Outcome": "mutation.mutants",
+    "generate_mutants": "mutation.mutants",
+    "run_mutation_test": "mutation.mutants",
+    "mutation_test": "mutation.judge",
+    "mutation_test_network": "mutation.judge",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..core.engine import make_settings, restores_rng, run_check
 from ..core.evaluate import guard_parameters
-from ..core.flatten import ParameterVector, flatten, flatten_like
+from ..core.flatten import ParameterVector, flatten, flatten_like, leaves
 from ..core.judge import DEFAULT_MARGIN
 from ..core.outputs import OutputSpec
 from ..core.steps import Step
@@ -22,12 +22,10 @@ CONVENTIONS = ("pytorch", "jax")
 
 def derivative_eps(structure: Any) -> float:
     """The largest machine epsilon among a derivative's float leaves (its own rounding)."""
-    from ..core.flatten import _walk
-
-    leaves: list = []
-    _walk(structure, (), "", leaves)
     eps = [
-        np.finfo(np.asarray(v).dtype).eps for _, _, v in leaves if np.asarray(v).dtype.kind in "fc"
+        np.finfo(np.asarray(v).dtype).eps
+        for _, _, v in leaves(structure)
+        if np.asarray(v).dtype.kind in "fc"
     ]
     return float(max(eps, default=np.finfo(np.float64).eps))
 

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from ..core.engine import make_settings, restores_rng, run_check
-from ..core.evaluate import _leaf, guard_parameters
-from ..core.flatten import ParameterVector, flatten
+from ..core.evaluate import guard_parameters
+from ..core.flatten import ParameterVector, flatten, leaf_at, leaves
 from ..core.judge import DEFAULT_MARGIN
 from ..core.outputs import OutputSpec
 from ..errors import InvalidProblemError
@@ -82,7 +82,7 @@ def jacobian_matrix(blocks: Any, spec: OutputSpec, vector: ParameterVector) -> n
     for out in spec.blocks:
         for slot in vector.slots:
             try:
-                leaf = _leaf(_leaf(blocks, out.path), slot.path)
+                leaf = leaf_at(leaf_at(blocks, out.path), slot.path)
             except (KeyError, IndexError, TypeError):
                 raise InvalidProblemError(
                     f"`jacobian` has no block for output `{out.name}` and parameter "
@@ -147,12 +147,8 @@ def check_jacobian(
 
 
 def _dense(structure: Any) -> np.ndarray:
-    from ..core.flatten import _walk
-
-    leaves: list = []
-    _walk(structure, (), "", leaves)
     return np.concatenate(
-        [np.ravel(np.asarray(v, dtype=complex)).view(float) for _, _, v in leaves]
+        [np.ravel(np.asarray(v, dtype=complex)).view(float) for _, _, v in leaves(structure)]
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidProblemError, LossError, StepError
-from .flatten import ParameterVector, Slot, real_view, rebuild
+from .flatten import ParameterVector, Slot, leaf_at, real_view, rebuild
 
 _PROMOTE = {
     np.dtype(np.float16): np.float64,
@@ -35,12 +35,6 @@ def _in_place(value: Any, promote: bool) -> bool:
     )
 
 
-def _leaf(params: Any, path: tuple) -> Any:
-    for key in path:
-        params = params[key]
-    return params
-
-
 class Workspace:
     """The parameters as the function sees them while a check perturbs them.
 
@@ -56,7 +50,7 @@ class Workspace:
         self._scalar_type: dict[tuple, type] = {}  # how a scalar leaf is handed to f
         self.eval_dtypes: list[np.dtype] = []
         for slot in vector.slots:
-            value = _leaf(params, slot.path)
+            value = leaf_at(params, slot.path)
             dtype = np.dtype(_PROMOTE.get(slot.dtype, slot.dtype) if promote else slot.dtype)
             self.promoted |= dtype != slot.dtype
             if slot.is_scalar:
@@ -264,7 +258,7 @@ def check_unchanged(workspace: Workspace, who: str = "the function") -> None:
     replaced = [
         s
         for s in workspace.vector.slots
-        if _leaf(workspace.live, s.path) is not workspace._leaves[s.path]
+        if leaf_at(workspace.live, s.path) is not workspace._leaves[s.path]
     ]
     if changed or replaced:
         what = (
@@ -285,7 +279,7 @@ def guard_parameters(params: Any, vector: ParameterVector, who: str) -> Iterator
     For code called outside a workspace (a derivative called to test it), on the user's
     own arrays.
     """
-    arrays = [(s, _leaf(params, s.path)) for s in vector.slots]
+    arrays = [(s, leaf_at(params, s.path)) for s in vector.slots]
     arrays = [(s, a, a.copy()) for s, a in arrays if isinstance(a, np.ndarray)]
     try:
         yield

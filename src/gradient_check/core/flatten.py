@@ -115,6 +115,21 @@ def _as_leaf(value: Any, name: str) -> tuple[tuple[int, ...], np.dtype, type | N
     )
 
 
+def leaves(structure: Any) -> list[tuple[Path, str, Any]]:
+    """Every leaf of a nesting of dicts, lists and tuples as (path, name, value), in the
+    order theta lays them out: dicts in insertion order, sequences by index."""
+    out: list[tuple[Path, str, Any]] = []
+    _walk(structure, (), "", out)
+    return out
+
+
+def leaf_at(structure: Any, path: Path) -> Any:
+    """The leaf of ``structure`` at ``path`` (a tuple of keys and indices)."""
+    for key in path:
+        structure = structure[key]
+    return structure
+
+
 def _walk(node: Any, path: Path, name: str, out: list[tuple[Path, str, Any]]) -> None:
     if isinstance(node, Mapping):
         for key, value in node.items():

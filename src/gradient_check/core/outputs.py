@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import LossError
-from .flatten import ParameterVector, Slot, _walk, real_view, rebuild
+from .flatten import ParameterVector, Slot, leaves, real_view, rebuild
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,13 @@ class OutputSpec:
         """A structure like the function's output from m real values (a cotangent)."""
         if self.scalar:
             return float(real[0])
-        leaves = {}
+        parts = {}
         for block in self.blocks:
             part = np.asarray(real[block.offset : block.stop], dtype=np.float64)
             if block.is_complex:
                 part = part.view(np.complex128)
-            leaves[block.path] = part.reshape(block.shape).astype(block.dtype)
-        return rebuild(self.template, lambda path, _old: leaves[path])
+            parts[block.path] = part.reshape(block.shape).astype(block.dtype)
+        return rebuild(self.template, lambda path, _old: parts[path])
 
     def label(self, index: int) -> str:
         for block in self.blocks:
@@ -76,10 +76,8 @@ def scalar_spec(y0: Any, what: str = "loss") -> OutputSpec:
 
 def vector_spec(y0: Any, what: str = "f", root: str = "out") -> OutputSpec:
     """The spec of an array- or structure-valued function (a bare array is named ``root``)."""
-    leaves: list[tuple[tuple, str, Any]] = []
-    _walk(y0, (), "", leaves)
     blocks, offset, eps = [], 0, 0.0
-    for path, name, value in leaves:
+    for path, name, value in leaves(y0):
         array = np.asarray(value)
         if array.dtype.kind not in "fciu":
             raise LossError(
@@ -111,8 +109,7 @@ def vector_spec(y0: Any, what: str = "f", root: str = "out") -> OutputSpec:
             if array.shape != shapes[0]:
                 raise LossError(f"`{what}` returned shape {array.shape}, first {shapes[0]}.")
             return real_view(array.astype(np.result_type(array.dtype, np.float64)))
-        found: list[tuple[tuple, str, Any]] = []
-        _walk(y, (), "", found)
+        found = leaves(y)
         if [np.shape(v) for _, _, v in found] != shapes:
             raise LossError(f"`{what}` changed the structure or shapes of its outputs.")
         return np.concatenate(

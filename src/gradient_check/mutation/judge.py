@@ -109,10 +109,9 @@ class _GradientJudge:
 
     def _restore_params(self) -> str | None:
         """Put back parameter values a mutant changed in place; name the first one changed."""
-        from gradient_check.core.flatten import _walk, real_view
+        from gradient_check.core.flatten import leaves, real_view
 
-        live: list = []
-        _walk(self.params, (), "", live)
+        live = leaves(self.params)
         theta = np.concatenate([real_view(np.asarray(v)).astype(np.float64) for *_, v in live])
         if np.array_equal(theta, self.vector.theta):  # NaN written in compares unequal
             return None
@@ -120,8 +119,7 @@ class _GradientJudge:
             written = self.vector.label(int(np.flatnonzero(theta != self.vector.theta)[0]))
         else:
             written = "their structure"
-        kept: list = []
-        _walk(self.vector.unflatten(self.vector.theta), (), "", kept)
+        kept = leaves(self.vector.unflatten(self.vector.theta))
         for (_, _, array), (_, _, value) in zip(live, kept):
             if isinstance(array, np.ndarray):
                 np.copyto(array, value)
