@@ -2,7 +2,7 @@
 
 Every backward method the two networks run (each layer class's and the loss's) is mutated,
 one AST change at a time, and each mutant is judged by `gradient_check.check` at the
-reference data (see `gradient_check.mutation.judge.reference_networks`). Prints a markdown table per
+reference data (see `gradient_check.nn.reference.reference_networks`). Prints a markdown table per
 target (mutants, caught, survived, crashed, equivalent, score), the survivors with the reason
 each survived, the total time and the total number of loss evaluations the checks made.
 Target (the mutation-testing issue): the check catches at least 95% of the mutants that
@@ -21,8 +21,9 @@ from collections import Counter
 import numpy as np
 
 from gradient_check import nn
-from gradient_check.mutation.judge import mutation_test_network, overall, reference_networks
+from gradient_check.mutation.judge import mutation_test_network, overall
 from gradient_check.mutation.mutants import FAMILIES, Outcome
+from gradient_check.nn.reference import reference_networks
 
 TARGET_SCORE = 0.95
 

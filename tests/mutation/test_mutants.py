@@ -20,7 +20,6 @@ from gradient_check.mutation.judge import (
     mutation_test,
     mutation_test_network,
     overall,
-    reference_networks,
 )
 from gradient_check.mutation.mutants import (
     FAMILIES,
@@ -31,6 +30,7 @@ from gradient_check.mutation.mutants import (
     generate_mutants,
     run_mutation_test,
 )
+from gradient_check.nn.reference import reference_networks
 
 SCALE = 3.0
 

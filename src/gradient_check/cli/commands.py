@@ -63,9 +63,9 @@ def mutate(
         mutation_test,
         mutation_test_network,
         print_mutation_reports,
-        reference_networks,
     )
     from ..mutation.mutants import MutationError
+    from ..nn.reference import reference_networks
 
     console = Console(width=width)
     selected = list(families) or None

@@ -6,8 +6,9 @@
   returning the gradient of `loss(params, *args)`.
 - `mutation_test_network(net, X, Y)`: every backward method a `gradient_check.nn.Network` runs
   (each layer class's and the loss's), mutated on the network's own instances only.
-- `reference_networks()`: the texts' two networks with data chosen for the purpose, which
-  `gradient-check mutate` and `benchmarks/bench_mutation.py` test.
+
+`gradient-check mutate` and `benchmarks/bench_mutation.py` test the texts' two networks of
+`gradient_check.nn.reference`, with data chosen for the purpose.
 
 A mutant is EQUIVALENT when the parameter gradients the check sees are unchanged (every
 element within 1e-13 relative of the original's, zeros exactly zero), CRASHED when it raises or
@@ -24,7 +25,6 @@ import sys
 import types
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -386,49 +386,6 @@ def mutation_test_network(
         report.evaluations = judge.evaluations - before
         reports.append(report)
     return reports
-
-
-@dataclass(frozen=True)
-class ReferenceNetwork:
-    """One of the texts' networks, with a batch to check it on."""
-
-    name: str
-    net: Any
-    X: np.ndarray
-    Y: np.ndarray
-
-
-def reference_networks() -> list[ReferenceNetwork]:
-    """The texts' two networks, with data that keeps accidental equivalence and kinks away.
-
-    - "7-16-12-10": sigmoid, tanh, softmax, cross-entropy, L2 λ = 0.1.
-    - "4-5-3-1": relu, relu, sigmoid, binary cross-entropy.
-
-    Each batch has m = 11 rows of standard normal inputs: m differs from every layer width, so
-    a mutant that confuses the batch axis with a unit axis gives other numbers (or shapes), not
-    the same ones; the values have no symmetry a swapped axis or argument could hide behind.
-    For the ReLU network the seeds are chosen so that every pre-activation is at least 0.02
-    away from the kink at 0 (a finite difference step moves it by about 1e-5) and every ReLU
-    unit is on for some rows and off for others, so a mutated mask changes the gradient.
-    """
-    from gradient_check import nn
-
-    rng = np.random.default_rng(1)
-    X1 = rng.standard_normal((11, 7))
-    Y1 = nn.one_hot(rng.integers(0, 10, 11), 10)
-    first = nn.Network.build(
-        [7, 16, 12, 10], ["sigmoid", "tanh", "softmax"], "cross_entropy", seed=0, l2=0.1
-    )
-    rng = np.random.default_rng(8)
-    X2 = rng.standard_normal((11, 4))
-    Y2 = (rng.random((11, 1)) > 0.5).astype(float)
-    second = nn.Network.build(
-        [4, 5, 3, 1], ["relu", "relu", "sigmoid"], "binary_cross_entropy", seed=2
-    )
-    return [
-        ReferenceNetwork("7-16-12-10", first, X1, Y1),
-        ReferenceNetwork("4-5-3-1", second, X2, Y2),
-    ]
 
 
 def overall(reports: Iterable[MutationReport]) -> MutationReport:
