@@ -25,6 +25,7 @@ from .errors import (
     StepError,
     StochasticLossError,
 )
+from . import render  # noqa: F401  (registers the table that print(report) shows)
 from .report import Element, Evidence, Report, Row
 
 __all__ = [

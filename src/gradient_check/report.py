@@ -8,8 +8,10 @@ compared with the finite difference's own estimated error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class Verdict(Enum):
@@ -131,12 +133,34 @@ class Report:
         raise KeyError(name)
 
     def __str__(self) -> str:
-        from .render.text import render_text
-
-        return render_text(self)
+        return text_of(self)
 
     def __repr__(self) -> str:
         return (
             f"Report(kind={self.kind!r}, diff={self.diff:.3g}, verdict={self.verdict.value!r}, "
             f"evidence={self.evidence.value!r}, wrong={self.wrong})"
         )
+
+
+# The plain-text form of each kind of result (a report, a sweep, a mutation report), filled
+# in by the renderers that draw them (``render.text`` registers the report's). The data
+# modules never import a renderer; ``print(result)`` still shows the table.
+TEXT_FORMS: dict[type, Callable[[Any], str]] = {}
+
+
+def text_form(kind: type) -> Callable[[Callable[[Any], str]], Callable[[Any], str]]:
+    """Register the decorated function as the plain-text form of results of type ``kind``."""
+
+    def register(render: Callable[[Any], str]) -> Callable[[Any], str]:
+        TEXT_FORMS[kind] = render
+        return render
+
+    return register
+
+
+def text_of(result: Any) -> str:
+    """``result`` as plain text, by the renderer registered for its type."""
+    render = TEXT_FORMS.get(type(result))
+    if render is None:
+        return repr(result)
+    return render(result)

@@ -2,3 +2,7 @@
 
 Renderers read a ``Report``; nothing in ``core``, ``checks`` or ``report`` imports them.
 """
+
+from .text import render_text
+
+__all__ = ["render_text"]

@@ -6,7 +6,7 @@ renderer here and the rich renderer of the command line both draw it.
 
 from __future__ import annotations
 
-from ..report import Evidence, Report, Row
+from ..report import Evidence, Report, Row, text_form
 
 SHOWN_ELEMENTS = 5  # elements listed under a row in text; the report holds up to 50
 
@@ -109,6 +109,7 @@ def _table(headers: list[str], cells: list[list[str]]) -> list[str]:
     return [line(headers), line(["-" * w for w in widths]), *(line(c) for c in cells)]
 
 
+@text_form(Report)
 def render_text(report: Report) -> str:
     """The report as plain text, the same at any terminal: what ``print(report)`` shows."""
     lines = [f"gradient check ({report.kind})", ""]
