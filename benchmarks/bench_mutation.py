@@ -21,8 +21,9 @@ from collections import Counter
 import numpy as np
 
 from gradient_check import nn
-from gradient_check.mutation.judge import mutation_test_network, overall
-from gradient_check.mutation.mutants import FAMILIES, Outcome
+from gradient_check.mutation.judge import mutation_test_network
+from gradient_check.mutation.operators import FAMILIES
+from gradient_check.mutation.report import MutationReport, Outcome, overall
 from gradient_check.nn.reference import reference_networks
 
 TARGET_SCORE = 0.95
@@ -58,13 +59,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--family", action="append", choices=FAMILIES, dest="families")
-    parser.add_argument("--max-mutants", type=int, default=None)
-    options = parser.parse_args()
-
-    start = time.perf_counter()
+def _mutate_references(families: list[str] | None, max_mutants: int | None) -> list[MutationReport]:
+    """Mutation-test both reference networks, naming each with its batch and ReLU margin."""
     reports = []
     for reference in reference_networks():
         margin = _relu_margin(reference)
@@ -76,13 +72,17 @@ def main() -> int:
             reference.net,
             reference.X,
             reference.Y,
-            families=options.families,
-            max_mutants=options.max_mutants,
+            families=families,
+            max_mutants=max_mutants,
             subject=reference.name,
         )
-    seconds = time.perf_counter() - start
-    everything = overall(reports)
+    return reports
 
+
+def _print_counts(
+    reports: list[MutationReport], everything: MutationReport, seconds: float
+) -> None:
+    """Counts per target, the score against the target, the cost, and how mutants died."""
     print()
     print("| network | target | mutants | caught | survived | crashed | equivalent | score |")
     print("|---|---|---|---|---|---|---|---|")
@@ -102,7 +102,6 @@ def main() -> int:
         f"Total time {seconds:.1f} s; {everything.evaluations:,} loss evaluations by the "
         f"checks of {decided} mutants."
     )
-
     caught = Counter(
         "confirmed wrong" if r.detail.startswith("confirmed wrong") else "not passed otherwise"
         for r in everything.results
@@ -113,34 +112,57 @@ def main() -> int:
     )
     print(f"Caught: {_tally(caught)}. Crashed: {_tally(crashed)}.")
 
-    equivalents = [r for r in everything.results if r.outcome is Outcome.EQUIVALENT]
-    if equivalents:
-        print()
-        print("| network | target | line | equivalent mutant | why |")
-        print("|---|---|---|---|---|")
-        for report in reports:
-            for result in report.results:
-                if result.outcome is Outcome.EQUIVALENT:
-                    mutant = result.mutant
-                    print(
-                        f"| {report.subject} | {report.target} | {mutant.lineno} "
-                        f"| `{_cell(mutant.mutated_line)}` | {_cell(result.detail)} |"
-                    )
 
+def _print_equivalents(reports: list[MutationReport]) -> None:
+    equivalents = [
+        (report, result)
+        for report in reports
+        for result in report.results
+        if result.outcome is Outcome.EQUIVALENT
+    ]
+    if not equivalents:
+        return
+    print()
+    print("| network | target | line | equivalent mutant | why |")
+    print("|---|---|---|---|---|")
+    for report, result in equivalents:
+        mutant = result.mutant
+        print(
+            f"| {report.subject} | {report.target} | {mutant.lineno} "
+            f"| `{_cell(mutant.mutated_line)}` | {_cell(result.detail)} |"
+        )
+
+
+def _print_survivors(reports: list[MutationReport]) -> None:
     survivors = [(report, result) for report in reports for result in report.survivors]
     print()
-    if survivors:
-        print("| network | target | line | original | mutant | why it survived |")
-        print("|---|---|---|---|---|---|")
-        for report, result in survivors:
-            mutant = result.mutant
-            print(
-                f"| {report.subject} | {report.target} | {mutant.lineno} "
-                f"| `{_cell(mutant.original_line)}` | `{_cell(mutant.mutated_line)}` "
-                f"| {_cell(result.detail)} |"
-            )
-    else:
+    if not survivors:
         print("Survivors: none.")
+        return
+    print("| network | target | line | original | mutant | why it survived |")
+    print("|---|---|---|---|---|---|")
+    for report, result in survivors:
+        mutant = result.mutant
+        print(
+            f"| {report.subject} | {report.target} | {mutant.lineno} "
+            f"| `{_cell(mutant.original_line)}` | `{_cell(mutant.mutated_line)}` "
+            f"| {_cell(result.detail)} |"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--family", action="append", choices=FAMILIES, dest="families")
+    parser.add_argument("--max-mutants", type=int, default=None)
+    options = parser.parse_args()
+
+    start = time.perf_counter()
+    reports = _mutate_references(options.families, options.max_mutants)
+    seconds = time.perf_counter() - start
+    everything = overall(reports)
+    _print_counts(reports, everything, seconds)
+    _print_equivalents(reports)
+    _print_survivors(reports)
     return 0 if everything.score is None or everything.score >= TARGET_SCORE else 1
 
 

@@ -8,6 +8,7 @@ line, plots and framework adapters import their libraries lazily.
 
 from __future__ import annotations
 
+from . import render  # noqa: F401  (registers the table that print(report) shows)
 from .checks.gradient import assert_gradients_close, check
 from .checks.hessian import check_hessian
 from .checks.jacobian import check_jacobian
@@ -25,7 +26,6 @@ from .errors import (
     StepError,
     StochasticLossError,
 )
-from . import render  # noqa: F401  (registers the table that print(report) shows)
 from .report import Element, Evidence, Report, Row
 
 __all__ = [
@@ -81,11 +81,11 @@ __version__ = "0.1.0"
 # Mutation testing needs ast and inspect, which a gradient check never uses: its names
 # load on first use.
 _LAZY = {
-    "MutationError": "mutation.mutants",
-    "MutationReport": "mutation.mutants",
-    "Outcome": "mutation.mutants",
+    "MutationError": "mutation.errors",
+    "MutationReport": "mutation.report",
+    "Outcome": "mutation.report",
     "generate_mutants": "mutation.mutants",
-    "run_mutation_test": "mutation.mutants",
+    "run_mutation_test": "mutation.run",
     "mutation_test": "mutation.judge",
     "mutation_test_network": "mutation.judge",
 }

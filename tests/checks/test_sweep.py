@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from gradient_check import StochasticLossError, check
 from gradient_check.checks.sweep import sweep
 
 
@@ -52,3 +53,21 @@ def test_sweep_samples_large_problems():
     x = np.linspace(-1, 1, 500)
     s = sweep(lambda v: float(np.sum(v**3)), x, lambda v: 3 * v**2, elements=32)
     assert s.elements == 32
+
+
+def test_sweep_refuses_a_random_loss_as_check_does():
+    x = np.array([0.3, -0.7, 1.1])
+    own = np.random.default_rng(5)
+
+    def from_the_global_rng(v):
+        return float(np.sum(v**2) + 1e-3 * np.random.rand())
+
+    def from_its_own_rng(v):  # draws nothing global: caught by the repeats
+        return float(np.sum(v**2) + 1e-3 * own.random())
+
+    before = np.random.get_state()[1].copy()
+    for loss in (from_the_global_rng, from_its_own_rng):
+        for run in (sweep, check):
+            with pytest.raises(StochasticLossError, match="is random"):
+                run(loss, x, lambda v: 2 * v)
+    assert np.array_equal(np.random.get_state()[1], before)

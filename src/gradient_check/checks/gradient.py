@@ -8,35 +8,19 @@ from typing import Any
 import numpy as np
 
 from ..core.engine import make_settings, restores_rng, run_check
-from ..core.evaluate import guard_parameters
-from ..core.flatten import ParameterVector, flatten, flatten_like, leaves
+from ..core.flatten import flatten, flatten_like
 from ..core.judge import DEFAULT_MARGIN
 from ..core.outputs import OutputSpec
 from ..core.steps import Step
 from ..errors import InvalidProblemError
 from ..report import Report
-from .structural import nondeterminism
-
-CONVENTIONS = ("pytorch", "jax")
-
-
-def derivative_eps(structure: Any) -> float:
-    """The largest machine epsilon among a derivative's float leaves (its own rounding)."""
-    eps = [
-        np.finfo(np.asarray(v).dtype).eps
-        for _, _, v in leaves(structure)
-        if np.asarray(v).dtype.kind in "fc"
-    ]
-    return float(max(eps, default=np.finfo(np.float64).eps))
-
-
-def conjugate_imaginary(flat: np.ndarray, vector: ParameterVector) -> np.ndarray:
-    """Negate the imaginary coordinates of complex parameters (JAX's conjugate convention)."""
-    flat = flat.copy()
-    for slot in vector.slots:
-        if slot.is_complex:
-            flat[..., slot.offset + 1 : slot.stop : 2] *= -1
-    return flat
+from .derivatives import (
+    check_convention,
+    conjugate_imaginary,
+    derivative_eps,
+    project,
+    repeatability,
+)
 
 
 @restores_rng
@@ -88,17 +72,17 @@ def check(
         >>> report.ok, report.verdict.value
         (True, 'correct')
     """
-    if convention not in CONVENTIONS:
-        raise InvalidProblemError(f"`convention` is {convention!r}; choose 'pytorch' or 'jax'.")
+    check_convention(convention)
     settings = make_settings(h, scheme, margin, band_scale, promote, seed)
 
     vector = flatten(params)
     problems, spread = [], 0.0
+
+    def flat_grads() -> np.ndarray:
+        return flatten_like(grads(params), vector, "grads")
+
     if callable(grads):
-        with guard_parameters(params, vector, "`grads`"):
-            problems, spread = nondeterminism(
-                lambda: flatten_like(grads(params), vector, "grads"), nondet_tol, "grads"
-            )
+        problems, spread = repeatability(params, vector, flat_grads, nondet_tol, "grads")
 
     def analytic(_spec: OutputSpec, directions: np.ndarray | None):
         given = grads(params) if callable(grads) else grads
@@ -111,8 +95,7 @@ def check(
                 f"`grads` for `{vector.label(bad)}` is {flat[bad]}; an analytic gradient must be "
                 "finite. Look for overflow or 0/0 in the backward pass."
             )
-        row = flat[None, :] if directions is None else flat[None, :] @ directions.T
-        return row, derivative_eps(given)
+        return project(flat[None, :], directions), derivative_eps(given)
 
     return run_check(
         loss,

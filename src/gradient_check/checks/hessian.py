@@ -8,16 +8,20 @@ from typing import Any
 
 import numpy as np
 
-from ..core.engine import restores_rng, run_check
-from ..core.evaluate import guard_parameters
-from ..core.flatten import flatten
-from ..core.outputs import OutputSpec, vector_spec
+from ..core.engine import AnalyticFn, restores_rng, run_check
+from ..core.outputs import OutputSpec
 from ..errors import InvalidProblemError
 from ..report import Report
-from .jacobian import DEFAULT_DIRECTIONS, jacobian_matrix, mode_directions, project, settings_of
-from .structural import nondeterminism, nonlinearity
+from .blocks import jacobian_matrix
+from .derivatives import DEFAULT_DIRECTIONS, Opening, columns, open_check, project, repeatability
 
-SYMMETRY_ULPS = 64  # a Hessian asymmetric by less than this, relatively, is symmetric
+# A Hessian asymmetric by less than this many ulps of its own precision, relatively
+# (||H - H^T|| / ||H||), is symmetric: it differs from H^T by rounding alone.
+SYMMETRY_ULPS = 64
+
+# What each way of giving the Hessian hands to the engine: the analytic side, the
+# structural problems, the derivative's nondeterminism and the report's extra findings.
+Analytic = tuple[AnalyticFn, tuple[str, ...], float, dict]
 
 
 @restores_rng
@@ -39,74 +43,78 @@ def check_hessian(
     its blocks follow jax.hessian's layout (per parameter, a structure like ``params`` of
     shape p_out.shape + p_in.shape). ``hvp(params, v)`` returns a structure like params.
     The report's ``extra["asymmetry"]`` is ||H - H^T|| / ||H|| of the given Hessian (of the
-    sampled block V H V^T in random mode). ``loss`` is accepted for symmetry with ``check``
-    and may be None; check ``grad`` against it with ``check`` first.
+    sampled block V H V^T in random mode); the last note calls it symmetric below
+    SYMMETRY_ULPS ulps of the precision the Hessian was returned in. ``loss`` is accepted
+    for symmetry with ``check`` and may be None; check ``grad`` against it with ``check``.
     """
     if (hessian is None) == (hvp is None):
         raise InvalidProblemError("Give exactly one of `hessian` and `hvp`.")
-    settings = settings_of(options)
-    vector = flatten(params)
-    k = mode_directions(mode, directions)
-    problems: list[str] = []
-    spread = 0.0
-    with guard_parameters(params, vector, "`grad`"):
-        spec0 = vector_spec(grad(params), "grad", root="grad")
-
+    opening = open_check(grad, params, options, mode, directions, what="grad", root="grad")
     if hessian is not None:
-
-        def matrix() -> np.ndarray:
-            given = hessian(params) if callable(hessian) else hessian
-            return jacobian_matrix(given, spec0, vector)
-
-        if callable(hessian):
-            with guard_parameters(params, vector, "`hessian`"):
-                found, spread = nondeterminism(matrix, nondet_tol, "hessian")
-            problems += found
-        full = matrix()
-        extra = {"asymmetry": _asymmetry(full)}
-
-        def analytic(_spec: OutputSpec, plan: np.ndarray | None):
-            return project(full, plan), float(np.finfo(np.float64).eps)
+        analytic, problems, spread, extra = _given_hessian(opening, hessian, nondet_tol)
     else:
-
-        def column(v: np.ndarray) -> np.ndarray:
-            return np.asarray(spec0.read(hvp(params, vector.unflatten(v))), dtype=np.float64)
-
-        rng = np.random.default_rng(settings.seed + 1)
-        with guard_parameters(params, vector, "`hvp`"):
-            problems += nonlinearity(column, vector.size, rng, "hvp", "vector")
-            found, spread = nondeterminism(lambda: column(np.ones(vector.size)), nondet_tol, "hvp")
-        problems += found
-        extra = {}
-
-        def analytic(_spec: OutputSpec, plan: np.ndarray | None):
-            tangents = np.eye(vector.size) if plan is None else plan
-            columns = np.array([column(v) for v in tangents]).T
-            extra["asymmetry"] = _asymmetry(columns if plan is None else plan @ columns)
-            return columns, float(np.finfo(np.float64).eps)
-
+        analytic, problems, spread, extra = _given_hvp(opening, hvp, nondet_tol)
     report = run_check(
         grad,
         params,
         analytic,
-        settings,
+        opening.settings,
         kind="hessian",
         scalar=False,
         what="grad",
-        directions=k,
-        problems=tuple(problems),
+        directions=opening.directions,
+        problems=problems,
         extra=extra,
         analytic_noise=spread,
     )
-    asymmetry = report.extra["asymmetry"]
-    symmetric = asymmetry <= SYMMETRY_ULPS * np.finfo(np.float64).eps
-    note = (
-        f"the given Hessian is {'symmetric' if symmetric else 'NOT symmetric'}: "
-        f"||H - H^T|| / ||H|| = {asymmetry:.2e}"
-    )
+    note = _symmetry_note(report.extra["asymmetry"], opening.precision.eps)
     return replace(report, notes=(*report.notes, note))
 
 
+def _given_hessian(opening: Opening, hessian: Any, nondet_tol: float) -> Analytic:
+    """The Hessian given as blocks (or a function returning them): read once, projected."""
+
+    def matrix() -> np.ndarray:
+        given = hessian(opening.params) if callable(hessian) else hessian
+        return jacobian_matrix(opening.precision.seen(given), opening.spec, opening.vector)
+
+    problems, spread = [], 0.0
+    if callable(hessian):
+        problems, spread = repeatability(
+            opening.params, opening.vector, matrix, nondet_tol, "hessian"
+        )
+    full = matrix()
+
+    def analytic(_spec: OutputSpec, plan: np.ndarray | None):
+        return project(full, plan), opening.precision.eps
+
+    return analytic, tuple(problems), spread, {"asymmetry": _asymmetry(full)}
+
+
+def _given_hvp(opening: Opening, hvp: Callable[[Any, Any], Any], nondet_tol: float) -> Analytic:
+    """The Hessian given as a product hvp(params, v): its columns H e_i, or H v^T."""
+    column, size = opening.tangent_map(hvp), opening.vector.size
+    problems, spread = opening.probe(column, size, nondet_tol, "hvp", "vector")
+    extra: dict[str, float] = {}
+
+    def analytic(_spec: OutputSpec, plan: np.ndarray | None):
+        found = columns(column, size, plan)
+        extra["asymmetry"] = _asymmetry(found if plan is None else plan @ found)
+        return found, opening.precision.eps
+
+    return analytic, problems, spread, extra
+
+
+def _symmetry_note(asymmetry: float, eps: float) -> str:
+    """Whether the Hessian is symmetric to within its own precision's rounding."""
+    symmetric = asymmetry <= SYMMETRY_ULPS * eps
+    return (
+        f"the given Hessian is {'symmetric' if symmetric else 'NOT symmetric'}: "
+        f"||H - H^T|| / ||H|| = {asymmetry:.2e}"
+    )
+
+
 def _asymmetry(matrix: np.ndarray) -> float:
+    """||H - H^T|| / ||H|| (Frobenius norms); 0 for a zero matrix."""
     norm = float(np.linalg.norm(matrix))
     return float(np.linalg.norm(matrix - matrix.T)) / norm if norm else 0.0

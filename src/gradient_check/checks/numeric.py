@@ -15,6 +15,17 @@ from ..core.estimate import richardson
 from ..core.schemes import CENTRAL, COMPLEX_STEP, Scheme, get_scheme
 from ..errors import InvalidProblemError, StepError
 
+# The texts' absolute step: near the central difference's best, eps^(1/3) ~ 6e-6, for
+# values and derivatives of order one.
+TEXTS_STEP = 1e-5
+# Richardson's first step can be long: extrapolation cancels the truncation error that
+# would otherwise forbid it, and rounding (sigma / h) grows as the steps halve.
+RICHARDSON_STEP = 0.1
+RICHARDSON_LEVELS = 4  # steps h, h/2, h/4, h/8: three rounds of extrapolation
+MIN_LEVELS = 2  # extrapolation compares two steps
+# Each step is half the last: the ratio core.estimate.richardson's correction assumes.
+STEP_RATIO = 2
+
 
 @dataclass(frozen=True)
 class Derivative:
@@ -29,7 +40,10 @@ class Derivative:
 
 
 def derivative(
-    f: Callable[[float], float], x: float, h: float = 1e-5, scheme: str | Scheme = "central"
+    f: Callable[[float], float],
+    x: float,
+    h: float = TEXTS_STEP,
+    scheme: str | Scheme = "central",
 ) -> Derivative:
     """f'(x) by one finite-difference scheme, with the absolute step ``h``.
 
@@ -54,9 +68,9 @@ def derivative(
 def richardson_derivative(
     f: Callable[[float], float],
     x: float,
-    h: float = 0.1,
+    h: float = RICHARDSON_STEP,
     scheme: str | Scheme = CENTRAL,
-    levels: int = 4,
+    levels: int = RICHARDSON_LEVELS,
 ) -> Derivative:
     """f'(x) by Richardson extrapolation over steps h, h/2, h/4, ..., with an error estimate.
 
@@ -68,16 +82,19 @@ def richardson_derivative(
     (True, True)
     """
     method = get_scheme(scheme)
-    if levels < 2:
-        raise InvalidProblemError(f"`levels` must be at least 2; got {levels}.")
-    steps = [h / 2**k for k in range(levels)]
+    if levels < MIN_LEVELS:
+        raise InvalidProblemError(f"`levels` must be at least {MIN_LEVELS}; got {levels}.")
+    steps = [h / STEP_RATIO**k for k in range(levels)]
     column = [derivative(f, x, s, method).value for s in steps]
+    # a scheme symmetric about x has only even powers of h in its error: each round of
+    # extrapolation removes two orders, not one
+    symmetric = method.offsets == tuple(-o for o in reversed(method.offsets))
     order, error = method.order, float("inf")
     while len(column) > 1:
         extrapolated = [richardson(c, fn, order) for c, fn in zip(column, column[1:], strict=False)]
         column = [value for value, _ in extrapolated]
         error = float(extrapolated[-1][1])
-        order += 2 if method.offsets == tuple(-o for o in reversed(method.offsets)) else 1
+        order += 2 if symmetric else 1
     return Derivative(
         float(column[0]), h, f"richardson({method.name})", (x,), (float(f(x)),), error
     )
@@ -86,7 +103,7 @@ def richardson_derivative(
 def numerical_gradient(
     f: Callable[[np.ndarray], float],
     x: np.ndarray,
-    h: float = 1e-5,
+    h: float = TEXTS_STEP,
     scheme: str | Scheme = "central",
 ) -> np.ndarray:
     """The gradient of f: R^n -> R at x, one coordinate at a time (x is not modified).

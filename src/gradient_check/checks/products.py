@@ -14,13 +14,20 @@ from typing import Any
 import numpy as np
 
 from ..core.engine import restores_rng, run_check
-from ..core.evaluate import guard_parameters
-from ..core.flatten import flatten, flatten_like
-from ..core.outputs import OutputSpec, vector_spec
+from ..core.flatten import flatten_like
+from ..core.outputs import OutputSpec
 from ..report import Report
-from .gradient import conjugate_imaginary
-from .jacobian import DEFAULT_DIRECTIONS, mode_directions, settings_of
-from .structural import nondeterminism, nonlinearity
+from .derivatives import (
+    DEFAULT_DIRECTIONS,
+    Opening,
+    check_convention,
+    columns,
+    conjugate_imaginary,
+    open_check,
+)
+
+# row(spec, cotangent): the VJP of one real cotangent, as real parameter coordinates
+RowFn = Callable[[OutputSpec, np.ndarray], np.ndarray]
 
 
 @restores_rng
@@ -43,66 +50,71 @@ def check_vjp(
     u . (J v) by finite differences, the way jax's check_grads does: cheap, and it still
     names the (output, parameter) block. Also tests that the VJP is linear in the cotangent.
     """
-    settings = settings_of(options)
-    vector = flatten(params)
-    k = mode_directions(mode, directions)
-    rng = np.random.default_rng(settings.seed + 1)
+    check_convention(convention)
+    opening = open_check(f, params, options, mode, directions)
+    vector, spec0, precision = opening.vector, opening.spec, opening.precision
 
     def row(spec: OutputSpec, cotangent: np.ndarray) -> np.ndarray:
-        flat = flatten_like(vjp(params, spec.unflatten(cotangent)), vector, "vjp")
+        given = precision.seen(vjp(params, spec.unflatten(cotangent)))
+        flat = flatten_like(given, vector, "vjp")
         return conjugate_imaginary(flat, vector) if convention == "jax" else flat
 
-    with guard_parameters(params, vector, "`f`"):
-        y0 = f(params)
-    spec0 = vector_spec(y0, "f")
-    with guard_parameters(params, vector, "`vjp`"):
-        problems = nonlinearity(lambda u: row(spec0, u), spec0.size, rng, "vjp", "cotangent")
-        found, spread = nondeterminism(lambda: row(spec0, np.ones(spec0.size)), nondet_tol, "vjp")
-    problems += found
-    if k is None:
+    problems, spread = opening.probe(
+        lambda u: row(spec0, u), spec0.size, nondet_tol, "vjp", "cotangent"
+    )
+    if opening.directions is not None:
+        return _random_vjp(f, opening, row, problems, spread)
 
-        def analytic(spec: OutputSpec, _directions: None):
-            matrix = np.array([row(spec, e) for e in np.eye(spec.size)])
-            return matrix, float(np.finfo(np.float64).eps)
+    def analytic(spec: OutputSpec, _directions: None):
+        return np.array([row(spec, e) for e in np.eye(spec.size)]), precision.eps
 
-        return run_check(
-            f,
-            params,
-            analytic,
-            settings,
-            kind="vjp",
-            scalar=False,
-            what="f",
-            problems=tuple(problems),
-            analytic_noise=spread,
-        )
+    return run_check(
+        f,
+        params,
+        analytic,
+        opening.settings,
+        kind="vjp",
+        scalar=False,
+        what="f",
+        problems=problems,
+        analytic_noise=spread,
+    )
 
-    cotangents = _block_cotangents(spec0, k, rng)  # (k * blocks, m)
+
+def _random_vjp(
+    f: Callable[[Any], Any],
+    opening: Opening,
+    row: RowFn,
+    problems: tuple[str, ...],
+    spread: float,
+) -> Report:
+    """Random mode: the function checked is u . f(theta) for k random cotangents u per
+    output block, whose gradients along the plan's directions v are <vjp(u), v>."""
+    spec0, settings = opening.spec, opening.settings
+    blocks = len(spec0.blocks)
+    cotangents = _block_cotangents(spec0, opening.directions, opening.rng)  # (k * blocks, m)
 
     def projected(p: Any) -> dict[str, np.ndarray]:
         values = spec0.read(f(p))
-        return {
-            f"{b.name}·u": cotangents[i :: len(spec0.blocks)] @ values
-            for i, b in enumerate(spec0.blocks)
-        }
+        return {f"{b.name}·u": cotangents[i::blocks] @ values for i, b in enumerate(spec0.blocks)}
 
-    def analytic_random(spec: OutputSpec, plan: np.ndarray):
+    def analytic(_spec: OutputSpec, plan: np.ndarray):
         rows = np.array([row(spec0, u) for u in cotangents])
-        ordered = np.concatenate([rows[i :: len(spec0.blocks)] for i in range(len(spec0.blocks))])
-        return ordered @ plan.T, float(np.finfo(np.float64).eps)
+        ordered = np.concatenate([rows[i::blocks] for i in range(blocks)])
+        return ordered @ plan.T, opening.precision.eps
 
     return run_check(
         projected,
-        params,
-        analytic_random,
+        opening.params,
+        analytic,
         settings,
         kind="vjp",
         scalar=False,
         what="f",
-        directions=k,
-        problems=tuple(problems),
+        directions=opening.directions,
+        problems=problems,
         analytic_noise=spread,
-        extra={"cotangents": k, "seed": settings.seed},
+        extra={"cotangents": opening.directions, "seed": settings.seed},
     )
 
 
@@ -134,34 +146,22 @@ def check_jvp(
     ``mode="random"`` compares jvp(v) with finite differences along ``directions`` random
     tangents per tensor (2 evaluations each). Also tests linearity in the tangent.
     """
-    settings = settings_of(options)
-    vector = flatten(params)
-    k = mode_directions(mode, directions)
-    rng = np.random.default_rng(settings.seed + 1)
-    with guard_parameters(params, vector, "`f`"):
-        spec0 = vector_spec(f(params), "f")
-
-    def column(tangent: np.ndarray) -> np.ndarray:
-        return np.asarray(spec0.read(jvp(params, vector.unflatten(tangent))), dtype=np.float64)
-
-    with guard_parameters(params, vector, "`jvp`"):
-        problems = nonlinearity(column, vector.size, rng, "jvp", "tangent")
-        found, spread = nondeterminism(lambda: column(np.ones(vector.size)), nondet_tol, "jvp")
-    problems += found
+    opening = open_check(f, params, options, mode, directions)
+    column, size = opening.tangent_map(jvp), opening.vector.size
+    problems, spread = opening.probe(column, size, nondet_tol, "jvp", "tangent")
 
     def analytic(_spec: OutputSpec, plan: np.ndarray | None):
-        tangents = np.eye(vector.size) if plan is None else plan
-        return np.array([column(v) for v in tangents]).T, float(np.finfo(np.float64).eps)
+        return columns(column, size, plan), opening.precision.eps
 
     return run_check(
         f,
         params,
         analytic,
-        settings,
+        opening.settings,
         kind="jvp",
         scalar=False,
         what="f",
-        directions=k,
-        problems=tuple(problems),
+        directions=opening.directions,
+        problems=problems,
         analytic_noise=spread,
     )

@@ -14,6 +14,9 @@ import numpy as np
 
 LINEARITY_ULPS = 1e4  # rounding allowed in a linearity identity, in ulps of the norms
 SCALE = 2.5  # the factor of the scaling test (any value other than 0 and 1)
+# map(u + w) - map(u) - map(w) rounds three results, whose norms add up to at most twice
+# the |map(u)| + |map(w)| the tolerance is scaled by
+SUM_TERMS = 2
 
 
 def nondeterminism(
@@ -38,14 +41,18 @@ def nonlinearity(
     rng: np.random.Generator,
     what: str,
     argument: str,
+    eps: Callable[[], float],
 ) -> list[str]:
-    """Problem lines where ``apply`` (a VJP or JVP as a real map) is not linear."""
+    """Problem lines where ``apply`` (a VJP or JVP as a real map) is not linear.
+
+    ``eps()``, asked after the calls, is the machine epsilon of what the user's map
+    returned: a float32 VJP's identities hold only to float32's rounding.
+    """
     u1, u2 = rng.standard_normal(size), rng.standard_normal(size)
     at_zero, at_u1, at_u2 = apply(np.zeros(size)), apply(u1), apply(u2)
     scaled, summed = apply(SCALE * u1), apply(u1 + u2)
-    eps = np.finfo(np.float64).eps
     norm = float(np.linalg.norm(at_u1) + np.linalg.norm(at_u2)) or 1.0
-    tolerance = LINEARITY_ULPS * eps * norm
+    tolerance = LINEARITY_ULPS * eps() * norm
     problems = []
     if np.linalg.norm(at_zero) > tolerance:
         problems.append(
@@ -59,7 +66,7 @@ def nonlinearity(
             f"from {SCALE}·{what}(u) by {np.linalg.norm(scaled - SCALE * at_u1):.2e};"
             f" does it ignore or square its incoming {argument}?"
         )
-    if np.linalg.norm(summed - at_u1 - at_u2) > 2 * tolerance:
+    if np.linalg.norm(summed - at_u1 - at_u2) > SUM_TERMS * tolerance:
         problems.append(
             f"`{what}` is not additive in its {argument}: {what}(u + w) differs "
             f"from {what}(u) + {what}(w) by "

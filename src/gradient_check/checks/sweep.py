@@ -15,11 +15,14 @@ from typing import Any
 import numpy as np
 
 from ..core.bands import relative_difference
-from ..core.engine import REPEATS, _differences, _noise, _resolution, _RngGuard, restores_rng
-from ..core.evaluate import Workspace, check_unchanged
-from ..core.flatten import flatten, flatten_like
-from ..core.outputs import scalar_spec
-from ..core.schemes import FIVE_POINT, get_scheme, rounding_weight
+from ..core.estimate import coarse_truncation, richardson
+from ..core.evaluate import Evaluator, InPlaceEvaluator, check_unchanged
+from ..core.flatten import ParameterVector, flatten, flatten_like
+from ..core.measure import differences
+from ..core.probe import Centre, centred, probe
+from ..core.rng import RngGuard, restores_rng
+from ..core.schemes import FIVE_POINT, Scheme, get_scheme, rounding_weight
+from ..core.settings import Settings
 from ..core.steps import AUTO, step_sizes
 
 DEFAULT_STEPS = tuple(10.0**-k for k in range(1, 13))  # 1e-1 ... 1e-12
@@ -87,6 +90,8 @@ def sweep(
 
     Without ``grads`` the reference is Richardson's extrapolation of five-point
     differences at the automatic step, good to about 1e-13 relative on smooth functions.
+    The loss is probed as every check probes it: a random loss is refused
+    (StochasticLossError), and its precision and noise are measured.
 
     Example:
         >>> import numpy as np
@@ -100,56 +105,53 @@ def sweep(
     chosen = np.arange(vector.size)
     if vector.size > elements:
         chosen = np.sort(rng.choice(vector.size, elements, replace=False))
-    with _RngGuard(), Workspace(params, vector) as workspace:
-        y0 = loss(workspace.live)
-        spec = scalar_spec(y0)
-        f0 = np.atleast_1d(spec.read(y0))
-        repeats = [np.atleast_1d(spec.read(loss(workspace.live))) for _ in range(REPEATS)]
-        resolution = _resolution(loss, workspace, spec, f0, rng, {})
-        eps = np.maximum(workspace.slot_eval_dtypes(), resolution)
-        auto = step_sizes(AUTO, vector, method, eps)
-        sigma = _noise(loss, workspace, spec, f0, repeats, auto, rng, {}, resolution)
+    with RngGuard() as rng_guard, centred(loss, params, vector, True, "loss", True) as at:
+        evaluator = InPlaceEvaluator(loss, at.workspace, at.spec)
+        probes = probe(loss, at, evaluator, Settings(AUTO, method), rng, rng_guard)
         if grads is not None:
             given = grads(params) if callable(grads) else grads
             reference, name = flatten_like(given, vector, "grads")[chosen], "analytic gradient"
         else:
-            five = step_sizes(AUTO, vector, FIVE_POINT, eps)[chosen]
-            coarse = _differences(loss, workspace, spec, FIVE_POINT, chosen, 2 * five, f0, "loss")[
-                0
-            ][:, 0]
-            fine = _differences(loss, workspace, spec, FIVE_POINT, chosen, five, f0, "loss")[0][
-                :, 0
-            ]
-            reference, name = fine + (fine - coarse) / 15, "Richardson five-point"
+            reference = _richardson_reference(evaluator, at, vector, probes.eps, chosen)
+            name = "Richardson five-point"
         size = 2 * float(np.linalg.norm(reference)) or 1.0  # the texts' denominator, ~2 ||g||
-        points = []
-        for h in steps:
-            at_h = _differences(
-                loss, workspace, spec, method, chosen, np.full(chosen.size, h), f0, "loss"
-            )
-            at_half = _differences(
-                loss,
-                workspace,
-                spec,
-                method,
-                chosen,
-                np.full(chosen.size, h / 2),
-                f0,
-                "loss",
-            )
-            d, d_half = at_h[0][:, 0], at_half[0][:, 0]
-            truncation = (
-                float(np.linalg.norm(d - d_half)) * 2**method.order / (2**method.order - 1) / size
-            )
-            rounding = float(rounding_weight(method) * sigma[0] / h) * np.sqrt(chosen.size) / size
-            points.append(
-                SweepPoint(
-                    float(h),
-                    relative_difference(reference, d),
-                    truncation + rounding,
-                    truncation,
-                    rounding,
-                )
-            )
-        check_unchanged(workspace)
-    return Sweep(tuple(points), float(np.median(auto[chosen])), name, method.name, int(chosen.size))
+        points = tuple(
+            _point(evaluator, at, method, chosen, float(h), reference, probes.sigma[0], size)
+            for h in steps
+        )
+        check_unchanged(at.workspace)
+    return Sweep(points, float(np.median(probes.steps[chosen])), name, method.name, chosen.size)
+
+
+def _richardson_reference(
+    evaluator: Evaluator,
+    centre: Centre,
+    vector: ParameterVector,
+    eps: np.ndarray,
+    chosen: np.ndarray,
+) -> np.ndarray:
+    """Five-point differences at the automatic step s and at 2s, extrapolated."""
+    five = step_sizes(AUTO, vector, FIVE_POINT, eps)[chosen]
+    coarse = differences(evaluator, centre, FIVE_POINT, chosen, 2 * five)[0][:, 0]
+    fine = differences(evaluator, centre, FIVE_POINT, chosen, five)[0][:, 0]
+    return richardson(coarse, fine, FIVE_POINT.order)[0]
+
+
+def _point(
+    evaluator: Evaluator,
+    centre: Centre,
+    method: Scheme,
+    chosen: np.ndarray,
+    h: float,
+    reference: np.ndarray,
+    sigma: float,
+    size: float,
+) -> SweepPoint:
+    """The error of the differences at h: measured against the reference, and estimated
+    (truncation by Richardson from h and h/2, rounding sigma sum|w| / h per element)."""
+    d = differences(evaluator, centre, method, chosen, np.full(chosen.size, h))[0][:, 0]
+    d_half = differences(evaluator, centre, method, chosen, np.full(chosen.size, h / 2))[0][:, 0]
+    truncation = coarse_truncation(d, d_half, method.order) / size
+    rounding = float(rounding_weight(method) * sigma / h) * np.sqrt(chosen.size) / size
+    measured = relative_difference(reference, d)
+    return SweepPoint(h, measured, truncation + rounding, truncation, rounding)

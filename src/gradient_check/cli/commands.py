@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from rich.console import Console
 
+from ..errors import GradientCheckError
 from ..mutation.operators import FAMILIES
 from .demo import SECTIONS
+
+if TYPE_CHECKING:
+    from ..mutation.report import MutationReport
 
 
 @click.group(help="Check gradients against finite differences, and say where they are wrong.")
@@ -58,40 +64,41 @@ def demo(sections: tuple[str, ...], width: int | None) -> None:
 def mutate(
     target: str | None, families: tuple[str, ...], max_mutants: int | None, width: int | None
 ) -> None:
-    from ..mutation.judge import (
-        load_target,
-        mutation_test,
-        mutation_test_network,
-        print_mutation_reports,
-    )
-    from ..mutation.mutants import MutationError
-    from ..nn.reference import reference_networks
+    from ..mutation.console import print_mutation_reports
 
     console = Console(width=width)
-    selected = list(families) or None
     try:
-        if target is not None:
-            backward, loss, params, args = load_target(target)
-            reports = [
-                mutation_test(
-                    backward, loss, params, args, families=selected, max_mutants=max_mutants
-                )
-            ]
-        else:
-            reports = []
-            for reference in reference_networks():
-                console.print(f"Mutating the backward methods of {reference.net!r}")
-                reports += mutation_test_network(
-                    reference.net,
-                    reference.X,
-                    reference.Y,
-                    families=selected,
-                    max_mutants=max_mutants,
-                    subject=reference.name,
-                )
-    except MutationError as error:
+        reports = mutation_reports(console, target, list(families) or None, max_mutants)
+    except GradientCheckError as error:  # a MutationError, or a target the check refuses
         raise click.ClickException(str(error)) from error
     print_mutation_reports(console, reports)
+
+
+def mutation_reports(
+    console: Console, target: str | None, families: list[str] | None, max_mutants: int | None
+) -> list[MutationReport]:
+    """Mutation-test the user's ``target`` (MODULE:FUNC) or, without one, the texts' networks."""
+    from ..mutation.judge import mutation_test, mutation_test_network
+    from ..mutation.targets import load_target
+    from ..nn.reference import reference_networks
+
+    if target is not None:
+        backward, loss, params, args = load_target(target)
+        return [
+            mutation_test(backward, loss, params, args, families=families, max_mutants=max_mutants)
+        ]
+    reports = []
+    for reference in reference_networks():
+        console.print(f"Mutating the backward methods of {reference.net!r}")
+        reports += mutation_test_network(
+            reference.net,
+            reference.X,
+            reference.Y,
+            families=families,
+            max_mutants=max_mutants,
+            subject=reference.name,
+        )
+    return reports
 
 
 @cli.command(help="Sweep the step h from 1e-1 to 1e-12: truncation falls, rounding rises.")

@@ -19,6 +19,8 @@ from ..checks.gradient import check
 from ..checks.numeric import derivative
 from ..errors import StochasticLossError
 from ..render.console import print_report
+from ..report import Report
+from .problems import relu_problem, texts_problem
 
 
 def worked_examples(console: Console) -> None:
@@ -54,30 +56,10 @@ def worked_examples(console: Console) -> None:
     console.print(table)
 
 
-def _texts_network(seed: int = 0, l2: float = 0.0, keep_prob: float = 1.0):
-    net = nn.Network.build(
-        [7, 16, 12, 10],
-        ["sigmoid", "tanh", "softmax"],
-        loss="cross_entropy",
-        seed=seed,
-        l2=l2,
-        keep_prob=keep_prob,
-    )
-    X, Y = _data(seed)
-    return net, X, Y
-
-
-def _data(seed: int):
-    rng = np.random.default_rng(seed)
-    X = nn.normalise(rng.standard_normal((32, 7)))
-    Y = nn.one_hot(rng.integers(0, 10, 32), 10)
-    return X, Y
-
-
 def network_check(console: Console) -> None:
     """The texts' check of a real network, correct and then with one wrong line."""
     console.print(Rule("2. The texts' network, 7→16→12→10 Sigmoid→Tanh→Softmax, L2 λ = 0.1"))
-    net, X, Y = _texts_network(l2=0.1)
+    net, X, Y = texts_problem(l2=0.1)
     console.print(
         "Check at initialisation: every W and B flattened into theta, "
         "two-sided differences for each element."
@@ -95,7 +77,7 @@ def network_check(console: Console) -> None:
 def regularisation(console: Console) -> None:
     """The texts' note 3: J must include the L2 term when the gradients do."""
     console.print(Rule("3. Regularisation: the cost the check uses must include the L2 term"))
-    net, X, Y = _texts_network(l2=0.5)
+    net, X, Y = texts_problem(l2=0.5)
     nn.inject_bug(net, "no_l2_in_cost")
     console.print("J computed without λ/2m·Σ||W||², gradients with λ/m·W: every W is named.")
     print_report(console, check(net.cost_fn(X, Y), net.params, net.gradients_fn(X, Y)))
@@ -104,7 +86,7 @@ def regularisation(console: Console) -> None:
 def dropout(console: Console) -> None:
     """The texts' note 4: dropout makes J random; check with it off or frozen."""
     console.print(Rule("4. Dropout: a random J gets no verdict"))
-    net, X, Y = _texts_network(keep_prob=0.8)
+    net, X, Y = texts_problem(keep_prob=0.8)
     try:
         check(net.cost_fn(X, Y), net.params, net.gradients_fn(X, Y))
     except StochasticLossError as error:
@@ -125,7 +107,7 @@ def during_training(console: Console) -> None:
     )
     Xc, Yc = X[:24], Y[:24]
 
-    def check_now(step: int, model: nn.Network):
+    def check_now(step: int, model: nn.Network) -> tuple[Report, float]:
         report = check(model.cost_fn(Xc, Yc), model.params, model.gradients_fn(Xc, Yc))
         weight = max(float(np.abs(w).max()) for k, w in model.params.items() if k[0] == "W")
         return report, weight
@@ -159,10 +141,7 @@ def during_training(console: Console) -> None:
 def relu_kinks(console: Console) -> None:
     """The course text's 4→5→3→1 ReLU network, and a kink found and accepted."""
     console.print(Rule("6. ReLU→ReLU→Sigmoid, 4→5→3→1: kinks are not bugs"))
-    net = nn.Network.build(
-        [4, 5, 3, 1], ["relu", "relu", "sigmoid"], loss="binary_cross_entropy", seed=3
-    )
-    X, Y = nn.binary_blobs(n=16, n_features=4, seed=0)
+    net, X, Y = relu_problem()
     layer = net.linear_layers[0]
     # put one hidden unit exactly at its kink for the first example: Z[0, 0] = 0
     layer.params["B"][0, 0] = -float(X[0] @ layer.params["W"][:, 0])
@@ -172,10 +151,10 @@ def relu_kinks(console: Console) -> None:
 def wrong_layer(console: Console) -> None:
     """A wrong activation backward: parameters below it all fail; the layer check names it."""
     console.print(Rule("7. Which layer's backward is wrong: each layer checked on its input"))
-    net, X, Y = _texts_network(l2=0.1)
+    net, X, Y = texts_problem(l2=0.1)
     tanh = net.layers[3]
 
-    def tanh_backward_with_a_bug(self, dy):
+    def tanh_backward_with_a_bug(self: nn.Tanh, dy: np.ndarray) -> np.ndarray:
         return dy * (1.0 - self.y)  # should be 1 - y²
 
     tanh.backward = MethodType(tanh_backward_with_a_bug, tanh)

@@ -14,15 +14,26 @@ from ..report import Verdict
 
 # Band edges from the texts: > 1e-2 wrong, 1e-4..1e-2 suspicious, 1e-7..1e-4 non-smooth only.
 BAND_EDGES = (1e-7, 1e-4, 1e-2)
+# The texts' allowance for depth: none up to SHALLOW layers, DEEP_DECADES decades (1e-4 ->
+# 1e-2) at DEEP layers, log-linear in between and on beyond.
+SHALLOW, DEEP, DEEP_DECADES = 3, 10, 2
 
 
 def relative_difference(analytic: np.ndarray, numeric: np.ndarray) -> float:
     """||analytic - numeric|| / (||numeric|| + ||analytic||), with 0/0 read as 0."""
     analytic, numeric = np.ravel(analytic), np.ravel(numeric)
-    denominator = np.linalg.norm(numeric) + np.linalg.norm(analytic)
+    return relative_difference_from_norms(
+        np.linalg.norm(analytic - numeric), np.linalg.norm(analytic), np.linalg.norm(numeric)
+    )
+
+
+def relative_difference_from_norms(difference: float, analytic: float, numeric: float) -> float:
+    """The relative difference from the three norms ||g - g_approx||, ||g||, ||g_approx||
+    (a block's, or sums of blocks' squares under a square root), with 0/0 read as 0."""
+    denominator = analytic + numeric
     if denominator == 0:
         return 0.0
-    return float(np.linalg.norm(analytic - numeric) / denominator)
+    return float(difference / denominator)
 
 
 def verdict_of(diff: float, band_scale: float = 1.0) -> Verdict:
@@ -46,4 +57,4 @@ def depth_allowance(depth: int) -> float:
     >>> depth_allowance(3), depth_allowance(10)
     (1.0, 100.0)
     """
-    return float(10 ** (2 * max(depth - 3, 0) / 7))
+    return float(10 ** (DEEP_DECADES * max(depth - SHALLOW, 0) / (DEEP - SHALLOW)))

@@ -57,3 +57,12 @@ def richardson(coarse: np.ndarray, fine: np.ndarray, order: int) -> tuple[np.nda
     """
     correction = (fine - coarse) / (2**order - 1)
     return fine + correction, np.abs(correction)
+
+
+def coarse_truncation(coarse: np.ndarray, fine: np.ndarray, order: int) -> float:
+    """Richardson's estimate of the truncation error of D(2s) itself, as a norm.
+
+    D(2s) - f' ~ c (2s)**order and D(s) - f' ~ c s**order, so the coarse error is
+    ||D(2s) - D(s)|| * 2**order / (2**order - 1).
+    """
+    return float(np.linalg.norm(coarse - fine)) * 2**order / (2**order - 1)

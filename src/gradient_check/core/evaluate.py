@@ -1,265 +1,100 @@
-"""Evaluate a function at perturbed parameters, in place, and always put them back.
+"""Evaluate f at batches of perturbed points: the evaluator, and the guards around it.
 
-The function receives a *live* structure. Writable, C-contiguous float64 (and complex128)
-arrays are the user's own objects, perturbed in place one element at a time: the exact
-saved value is written back in a ``finally``, never ``x + h - h``, which does not
-round-trip. Other leaves (Python floats, read-only or non-contiguous arrays, and low
-precision arrays when promoting to float64) are working copies, so the user's objects are
-never written. On exit every in-place array is restored bitwise from a snapshot.
+The ``Evaluator`` is the one seam between the engine and how f is run. The default,
+``InPlaceEvaluator``, perturbs the user's arrays in place through a ``Workspace`` (one
+element write, one call, one store per point) and restores them exactly; a framework
+adapter (PyTorch, JAX) or an executor (a process pool, dask) implements the same two
+methods and the rest of the path does not change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import InvalidProblemError, LossError, StepError
-from .flatten import ParameterVector, Slot, leaf_at, real_view, rebuild
+from ..errors import LossError
+from .flatten import ParameterVector, leaf_at
+from .outputs import OutputSpec
+from .workspace import Workspace, unreadable_output
 
-_PROMOTE = {
-    np.dtype(np.float16): np.float64,
-    np.dtype(np.float32): np.float64,
-    np.dtype(np.complex64): np.complex128,
-}
-
-
-def _in_place(value: Any, promote: bool) -> bool:
-    return (
-        isinstance(value, np.ndarray)
-        and value.flags.c_contiguous
-        and value.flags.writeable
-        and not (promote and value.dtype in _PROMOTE)
-    )
+__all__ = [  # Workspace is re-exported: it used to live here
+    "Evaluator",
+    "InPlaceEvaluator",
+    "Workspace",
+    "check_unchanged",
+    "guard_parameters",
+    "read_output",
+    "unreadable_output",
+]
 
 
-class Workspace:
-    """The parameters as the function sees them while a check perturbs them.
+class Evaluator(Protocol):
+    """Evaluates f at a batch of points near theta and returns its outputs as float64.
 
-    Use as a context manager: leaving it (normally or by any exception, KeyboardInterrupt
-    included) restores every parameter bitwise.
+    Two kinds of batch, both answered with one row of m outputs (read as the OutputSpec
+    reads them) per point:
+
+    * ``at_coordinates``: points that each move one coordinate of theta (the 2n central
+      differences, the longer steps, the refinements): theta with theta_i set to
+      values[k, q] for i = coordinates[k], an array of shape (k, q, m);
+    * ``at_thetas``: whole parameter vectors (random directions, the probes), an array of
+      shape (points, m).
+
+    Contract: evaluate at exactly the values given (already rounded to each coordinate's
+    evaluation dtype, so differences divide by the step really taken); leave every
+    parameter bitwise as it was; raise LossError, saying where, for an output that cannot
+    be read. Non-finite outputs are returned, not raised: the caller names them.
     """
 
-    def __init__(self, params: Any, vector: ParameterVector, promote: bool = True):
-        self.vector = vector
-        self.promoted = False
-        self._leaves: dict[tuple, Any] = {}
-        self.views: list[np.ndarray | None] = []
-        self._scalar_type: dict[tuple, type] = {}  # how a scalar leaf is handed to f
-        self.eval_dtypes: list[np.dtype] = []
-        for slot in vector.slots:
-            value = leaf_at(params, slot.path)
-            dtype = np.dtype(_PROMOTE.get(slot.dtype, slot.dtype) if promote else slot.dtype)
-            self.promoted |= dtype != slot.dtype
-            if slot.is_scalar:
-                kind = slot.scalar_type if dtype == slot.dtype else dtype.type
-                self._scalar_type[slot.path] = kind
-                self._leaves[slot.path] = kind(value)
-                self.views.append(None)
-                self.eval_dtypes.append(np.dtype(np.finfo(dtype).dtype))  # its real part
-                continue
-            leaf = (
-                value
-                if _in_place(value, promote)
-                else np.array(value, dtype=dtype, order="C", copy=True)
-            )
-            self._leaves[slot.path] = leaf
-            self.views.append(real_view(leaf))
-            self.eval_dtypes.append(self.views[-1].dtype)
-        _refuse_shared_memory(vector.slots, self.views)
-        # The function gets containers of our own (holding the user's arrays where they are
-        # perturbed in place), so a function that rebinds an entry cannot change the user's.
-        self._base_live = rebuild(params, lambda path, _: self._leaves[path])
-        self.live = self._base_live
-        self._snapshot = [None if v is None else v.copy() for v in self.views]
+    def at_coordinates(
+        self, coordinates: np.ndarray, values: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """f's outputs with coordinate coordinates[k] at values[k, q]: shape (k, q, m)."""
+        ...
 
-    def __enter__(self) -> Workspace:
-        return self
+    def at_thetas(self, thetas: np.ndarray, where: Callable[[int], str]) -> np.ndarray:
+        """f's outputs at each row of ``thetas`` (points, n): shape (points, m).
+        ``where(j)`` describes point j for an error message."""
+        ...
 
-    def __exit__(self, *exc: object) -> None:
-        self.restore()
 
-    def restore(self) -> None:
-        """Put every parameter back, bitwise, as it was when the workspace was made."""
-        for view, saved in zip(self.views, self._snapshot, strict=True):
-            if view is not None:
-                view[...] = saved
-        self.live = self._base_live
+class InPlaceEvaluator:
+    """The default evaluator: f called in this process on the workspace's live structure,
+    one point after another, each perturbation written in place and undone exactly."""
 
-    def changed_slots(self) -> list[Slot]:
-        """Parameters whose current values differ from the snapshot (the function wrote them)."""
-        out = []
-        for slot, view, saved in zip(self.vector.slots, self.views, self._snapshot, strict=True):
-            if view is not None and view.tobytes() != saved.tobytes():
-                out.append(slot)
+    def __init__(self, f: Callable[[Any], Any], workspace: Workspace, spec: OutputSpec) -> None:
+        self.f, self.workspace, self.spec = f, workspace, spec
+
+    def at_coordinates(
+        self, coordinates: np.ndarray, values: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        if out is None:
+            out = np.empty((*values.shape, self.spec.size))
+        self.workspace.evaluate_points(self.f, coordinates, values, self.spec.read, out)
         return out
 
-    def values(self) -> np.ndarray:
-        """theta as the function sees it: the live values, in the evaluation dtype, as float64."""
-        out = self.vector.theta.copy()
-        for slot, view in zip(self.vector.slots, self.views, strict=True):
-            if view is not None:
-                out[slot.offset : slot.stop] = view
+    def at_thetas(self, thetas: np.ndarray, where: Callable[[int], str]) -> np.ndarray:
+        out = np.empty((thetas.shape[0], self.spec.size))
+        for j, theta in enumerate(thetas):
+            out[j] = read_output(self.spec, self.workspace.evaluate_theta(self.f, theta), where(j))
         return out
 
-    def slot_eval_dtypes(self) -> np.ndarray:
-        """The evaluation dtype's machine epsilon for every coordinate of theta."""
-        eps = np.empty(self.vector.size)
-        for slot, dtype in zip(self.vector.slots, self.eval_dtypes, strict=True):
-            eps[slot.offset : slot.stop] = np.finfo(dtype).eps
-        return eps
 
-    def stored(self, coordinates: np.ndarray, points: np.ndarray) -> np.ndarray:
-        """``points`` (one row per coordinate) rounded to each coordinate's evaluation dtype."""
-        points = np.array(points, dtype=np.float64)
-        for slot, dtype in zip(self.vector.slots, self.eval_dtypes, strict=True):
-            if dtype != np.float64:
-                rows = (coordinates >= slot.offset) & (coordinates < slot.stop)
-                points[rows] = points[rows].astype(dtype).astype(np.float64)
-        return points
-
-    def realised_steps(
-        self, coordinates: np.ndarray, steps: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """theta_i and the step actually taken, fl(theta_i + h_i) - theta_i.
-
-        Dividing by the realised step rather than the nominal one removes the error of
-        representing theta_i + h_i (Numerical Recipes' trick).
-        """
-        theta = self.values()[coordinates]
-        realised = self.stored(coordinates, (theta + steps)[:, None])[:, 0] - theta
-        vanished = np.flatnonzero(realised == 0)
-        if vanished.size:
-            i = int(coordinates[vanished[0]])
-            dtype = self.eval_dtypes[self.vector.slots.index(self.vector.slot_of(i))]
-            raise StepError(
-                f"the step h = {steps[vanished[0]]:.3g} vanishes at `{self.vector.label(i)}` = "
-                f"{theta[vanished[0]]:.6g} in {dtype}: theta + h rounds to theta. "
-                "Use a larger `h`, or h=gradient_check.relative(r) to scale it to theta."
-            )
-        return theta, realised
-
-    def evaluate_points(
-        self,
-        f: Callable[[Any], Any],
-        coordinates: np.ndarray,
-        stored: np.ndarray,
-        read_output: Callable[[Any], Any],
-        out: np.ndarray,
-    ) -> None:
-        """out[k, q] = read_output(f(theta with coordinate k set to stored[k, q])).
-
-        The hot loop of every check: one element write, one call, one store per point.
-        """
-        offsets = np.fromiter((s.offset for s in self.vector.slots), dtype=np.int64)
-        slot_of = np.searchsorted(offsets, coordinates, side="right") - 1
-        local = (coordinates - offsets[slot_of]).tolist()
-        values = stored.tolist()
-        n_points = stored.shape[1]
-        starts = [*np.flatnonzero(np.diff(slot_of, prepend=-1)).tolist(), len(coordinates)]
-        for start, stop in zip(starts[:-1], starts[1:], strict=True):
-            view = self.views[slot_of[start]]
-            if view is None:
-                slot = self.vector.slots[slot_of[start]]
-                self._evaluate_scalar(f, slot, values, local, range(start, stop), read_output, out)
-                continue
-            for k in range(start, stop):
-                j = local[k]
-                saved = view[j]
-                try:
-                    for q in range(n_points):
-                        value = values[k][q]
-                        view[j] = value
-                        y = f(self.live)
-                        if view[j] != value:
-                            self._written(slot_of[start], j)
-                        try:
-                            out[k, q] = read_output(y)
-                        except (TypeError, ValueError) as error:
-                            self._unreadable(y, error, slot_of[start], j)
-                finally:
-                    view[j] = saved
-
-    def _written(self, slot_index: int, local: int) -> None:
-        slot = self.vector.slots[slot_index]
-        raise LossError(
-            f"the function changed parameter `{slot.label(local)}` in place while being "
-            "evaluated. A function under check must not modify its parameters: copy before "
-            "writing."
-        )
-
-    def _unreadable(self, y, error: Exception, slot_index: int, local: int) -> None:
-        where = f"with `{self.vector.slots[slot_index].label(local)}` perturbed"
+def read_output(spec: OutputSpec, y: Any, where: str) -> np.ndarray:
+    """One evaluation's outputs as float64, or a LossError saying where it changed kind."""
+    try:
+        return np.atleast_1d(np.asarray(spec.read(y), dtype=np.float64))
+    except (TypeError, ValueError) as error:
         raise unreadable_output(y, error, where) from error
-
-    def _evaluate_scalar(self, f, slot, values, local, rows, read_output, out) -> None:
-        """The slow path for a Python scalar leaf: rebuild the containers around a new value."""
-        old = self._leaves[slot.path]
-        for k in rows:
-            for q in range(len(values[k])):
-                value = values[k][q]
-                if slot.is_complex:  # coordinate 0 is the real part, 1 the imaginary part
-                    value = complex(value, old.imag) if local[k] == 0 else complex(old.real, value)
-                new = self._scalar_type[slot.path](value)
-                self.live = rebuild(self._base_live, lambda p, o, v=new: v if p == slot.path else o)
-                try:
-                    y = f(self.live)
-                    try:
-                        out[k, q] = read_output(y)
-                    except (TypeError, ValueError) as error:
-                        self._unreadable(y, error, self.vector.slots.index(slot), local[k])
-                finally:
-                    self.live = self._base_live
-
-    def evaluate_theta(self, f: Callable[[Any], Any], theta: np.ndarray) -> Any:
-        """f at a whole new theta (every coordinate moved at once), then restore."""
-        leaves = {}
-        try:
-            for slot, view in zip(self.vector.slots, self.views, strict=True):
-                block = theta[slot.offset : slot.stop]
-                if view is None:
-                    kind = self._scalar_type[slot.path]
-                    leaves[slot.path] = kind(complex(*block) if slot.is_complex else block[0])
-                else:
-                    view[...] = block
-            if leaves:
-                self.live = rebuild(self._base_live, lambda p, old: leaves.get(p, old))
-            return f(self.live)
-        finally:
-            self.restore()
-
-
-def _refuse_shared_memory(slots: tuple[Slot, ...], views: list[np.ndarray | None]) -> None:
-    arrays = [(s, v) for s, v in zip(slots, views, strict=True) if v is not None]
-    for i, (slot_a, a) in enumerate(arrays):
-        for slot_b, b in arrays[i + 1 :]:
-            if np.may_share_memory(a, b) and np.shares_memory(a, b):
-                raise InvalidProblemError(
-                    f"parameters `{slot_a.name}` and `{slot_b.name}` share memory, so perturbing "
-                    "one moves the other. Pass separate arrays (np.copy), or one parameter for "
-                    "tied weights."
-                )
-
-
-def unreadable_output(y: Any, error: Exception, where: str) -> LossError:
-    """The error for an output that is not what the function returned at the centre."""
-    kind = f"an array of shape {np.shape(y)}" if np.ndim(y) else type(y).__name__
-    return LossError(
-        f"the function returned {kind} {where}, unlike at the given parameters ({error}). It "
-        "must return the same kind of value (a real scalar, for a loss) at every point."
-    )
 
 
 def check_unchanged(workspace: Workspace, who: str = "the function") -> None:
     """Raise if ``who`` wrote into its parameters or replaced one in its containers."""
     changed = workspace.changed_slots()
-    replaced = [
-        s
-        for s in workspace.vector.slots
-        if leaf_at(workspace.live, s.path) is not workspace._leaves[s.path]
-    ]
+    replaced = workspace.replaced_slots()
     if changed or replaced:
         what = (
             f"changed parameter {', '.join(f'`{s.name}`' for s in changed)} in place"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .flatten import ParameterVector, Slot
+from .settings import Settings
 from .steps import Step, element_scales
 
 
@@ -61,7 +62,39 @@ def random_directions(
         )
     if h.kind == "absolute" or h.kind == "relative":
         step = h.value
-    else:
+    else:  # the central scheme's automatic step in float64: `order` and `eps` unused here
         step = np.finfo(np.float64).eps ** (1 / 3)
     probes = ParameterVector(np.zeros(len(rows)), tuple(slots), None)
     return DirectionPlan(np.array(rows), float(step), probes)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a check perturbs: every coordinate of theta, or random directions.
+
+    Row i of every later array is probe i: theta_i, or direction i (a row of ``matrix``).
+    """
+
+    probes: ParameterVector  # the probes' names: theta's own, or W1·v[j] per tensor
+    steps: np.ndarray  # (probes,) the nominal step of each
+    matrix: np.ndarray | None  # (directions, n), or None for the coordinates
+    notes: tuple[str, ...] = ()
+
+
+def plan_probes(
+    vector: ParameterVector,
+    steps: np.ndarray,
+    eps: np.ndarray,
+    directions: int | None,
+    settings: Settings,
+    rng: np.random.Generator,
+) -> Plan:
+    """Every coordinate at its step ``steps`` (``directions`` None), or ``directions`` random
+    tangents per tensor drawn from ``rng``, the check's generator (``eps``: the precision
+    each coordinate is evaluated in)."""
+    if directions is None:
+        return Plan(vector, steps, None)
+    order = settings.scheme.order
+    plan = random_directions(vector, directions, settings.h, rng, order, float(np.max(eps)))
+    note = f"{directions} random direction(s) per parameter, seed {settings.seed}"
+    return Plan(plan.probes, np.full(plan.matrix.shape[0], plan.step), plan.matrix, (note,))

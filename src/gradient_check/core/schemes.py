@@ -57,7 +57,9 @@ def get_scheme(scheme: str | Scheme) -> Scheme:
         raise InvalidProblemError(f"`scheme` is {scheme!r}; choose one of {names}.") from None
 
 
-def apply_scheme(scheme: Scheme, f_at: np.ndarray, f_center: np.ndarray, step: np.ndarray):
+def apply_scheme(
+    scheme: Scheme, f_at: np.ndarray, f_center: np.ndarray, step: np.ndarray
+) -> np.ndarray:
     """Combine function values into derivatives: sum_k w_k f(x + o_k h) / h.
 
     ``f_at`` holds f at the nonzero offsets, shape (elements, len(nonzero_offsets), outputs);

@@ -19,24 +19,21 @@ report is not ok and SURVIVED when it is.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import inspect
-import sys
-import types
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from .mutants import (
-    MutationError,
-    MutationReport,
-    Outcome,
-    Verdict,
-    _plain_function,
-    run_mutation_test,
-)
+from ..checks.gradient import check
+from ..core.evaluate import Workspace
+from ..core.flatten import flatten, flatten_like
+from ..report import Report
+from .errors import MutationError
+from .report import MutationReport, Outcome
+from .run import Verdict, run_mutation_test
+from .source import plain_function
+from .targets import backward_targets, installed, is_selected
 
 EQUIVALENCE_RTOL = 1e-13
 """A mutant is equivalent when every gradient element is within this relative distance of the
@@ -56,11 +53,6 @@ class _GradientJudge:
         check_options: dict[str, Any],
         what: str,
     ) -> None:
-        from gradient_check.checks.gradient import check
-        from gradient_check.core.flatten import flatten, flatten_like
-
-        self._check = check
-        self._flatten_like = flatten_like
         self.loss = loss
         self.params = params
         self.check_options = check_options
@@ -74,6 +66,8 @@ class _GradientJudge:
                 f"wrong: {', '.join(report.wrong) or 'none'}); mutation testing measures how "
                 f"well the check catches changes to a correct gradient, so fix it first:\n{report}"
             )
+        # The parameter arrays the mutants see, with a bitwise snapshot to put back.
+        self.workspace = Workspace(params, self.vector, promote=False)
 
     def __call__(self, compute: Callable[[], Any]) -> Verdict:
         try:
@@ -83,7 +77,7 @@ class _GradientJudge:
             written = self._restore_params()  # also when the mutant raises after writing
         if written is not None:
             return Outcome.CRASHED, f"the mutant wrote into the parameters ({written}); restored"
-        flat = self._flatten_like(grads, self.vector)  # a misshapen gradient raises: CRASHED
+        flat = flatten_like(grads, self.vector)  # a misshapen gradient raises: CRASHED
         if not np.all(np.isfinite(flat)):
             bad = int(np.flatnonzero(~np.isfinite(flat))[0])
             return (
@@ -92,38 +86,21 @@ class _GradientJudge:
             )
         changes = self._changes(flat)
         if not changes:
-            if np.array_equal(flat, self.original):
-                return Outcome.EQUIVALENT, "parameter gradients bitwise unchanged"
-            nonzero = self.original != 0  # where the original is 0, the mutant's is 0 too
-            largest = float(
-                np.max(np.abs(flat - self.original)[nonzero] / np.abs(self.original[nonzero]))
-            )
-            return (
-                Outcome.EQUIVALENT,
-                f"parameter gradients unchanged within {EQUIVALENCE_RTOL:g} relative "
-                f"(at most {largest:.1e}: the same operations reordered)",
-            )
-        report = self._check(self.loss, self.params, grads, **self.check_options)
+            return Outcome.EQUIVALENT, self._why_equivalent(flat)
+        report = check(self.loss, self.params, grads, **self.check_options)
         self.evaluations += report.total_evaluations
         return _verdict(report, changes)
 
     def _restore_params(self) -> str | None:
         """Put back parameter values a mutant changed in place; name the first one changed."""
-        from gradient_check.core.flatten import leaves, real_view
-
-        live = leaves(self.params)
-        theta = np.concatenate([real_view(np.asarray(v)).astype(np.float64) for *_, v in live])
-        if np.array_equal(theta, self.vector.theta):  # NaN written in compares unequal
+        changed = self.workspace.changed_slots()
+        if not changed:
             return None
-        if theta.shape == self.vector.theta.shape:
-            written = self.vector.label(int(np.flatnonzero(theta != self.vector.theta)[0]))
-        else:
-            written = "their structure"
-        kept = leaves(self.vector.unflatten(self.vector.theta))
-        for (_, _, array), (_, _, value) in zip(live, kept):
-            if isinstance(array, np.ndarray):
-                np.copyto(array, value)
-        return written
+        differing = np.flatnonzero(self.workspace.values() != self.vector.theta)
+        # only a sign of zero changed when no value differs
+        coordinate = int(differing[0]) if differing.size else changed[0].offset
+        self.workspace.restore()
+        return self.vector.label(coordinate)
 
     def _changes(self, flat: np.ndarray) -> list[tuple[str, float, float]]:
         """(name, ||Δ||/||g||, max |Δ|) of each changed parameter, largest relative change first."""
@@ -140,6 +117,19 @@ class _GradientJudge:
             changes.append((slot.name, relative, float(np.max(np.abs(new - old)))))
         return sorted(changes, key=lambda change: -change[1])
 
+    def _why_equivalent(self, flat: np.ndarray) -> str:
+        """The detail of an equivalent mutant: bitwise the same, or by how little it differs."""
+        if np.array_equal(flat, self.original):
+            return "parameter gradients bitwise unchanged"
+        nonzero = self.original != 0  # where the original is 0, the mutant's is 0 too
+        largest = float(
+            np.max(np.abs(flat - self.original)[nonzero] / np.abs(self.original[nonzero]))
+        )
+        return (
+            f"parameter gradients unchanged within {EQUIVALENCE_RTOL:g} relative "
+            f"(at most {largest:.1e}: the same operations reordered)"
+        )
+
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
@@ -150,7 +140,7 @@ def _quiet() -> Iterator[None]:
             yield
 
 
-def _verdict(report: Any, changes: list[tuple[str, float, float]]) -> Verdict:
+def _verdict(report: Report, changes: list[tuple[str, float, float]]) -> Verdict:
     """CAUGHT or SURVIVED from a check's report, with the numbers behind it."""
     changed = ", ".join(f"{name} by {relative:.1e}" for name, relative, _ in changes[:3])
     if len(changes) > 3:
@@ -168,11 +158,6 @@ def _verdict(report: Any, changes: list[tuple[str, float, float]]) -> Verdict:
         f"the check measured {name}'s rel. diff as {row.diff:.1e} against an estimated "
         f"finite-difference error of {row.error_bound:.1e}: {row.evidence.value}",
     )
-
-
-# --------------------------------------------------------------------------------------------
-# A user's backward function
-# --------------------------------------------------------------------------------------------
 
 
 def mutation_test(
@@ -218,7 +203,7 @@ def mutation_test(
         params,
         original,
         check_options,
-        f"backward {_plain_function(backward).__qualname__}",
+        f"backward {plain_function(backward).__qualname__}",
     )
     report = run_mutation_test(
         backward,
@@ -228,111 +213,6 @@ def mutation_test(
     )
     report.evaluations = judge.evaluations
     return report
-
-
-def load_target(spec: str) -> tuple[Callable[..., Any], Callable[..., Any], Any, tuple[Any, ...]]:
-    """Load `MODULE:FUNC` for `gradient-check mutate --target`: (backward, loss, params, args).
-
-    MODULE is an importable module (the current directory is searched first) or a path to a
-    .py file; FUNC is the backward function `FUNC(params, *args) -> grads`. The module must
-    also define `loss(params, *args) -> float` and `params`, and may define `args` (a tuple,
-    default empty); `params` and `args` may instead be functions of no arguments returning them.
-    """
-    module_name, sep, function_name = spec.rpartition(":")
-    if not sep or not module_name or not function_name:
-        raise MutationError(
-            f"--target {spec!r} is not MODULE:FUNC; write e.g. --target mymodel:backward "
-            "or --target path/to/mymodel.py:backward"
-        )
-    if module_name.endswith(".py"):
-        module_spec = importlib.util.spec_from_file_location(
-            f"_gradient_check_target_{abs(hash(module_name))}", module_name
-        )
-        if module_spec is None or module_spec.loader is None:
-            raise MutationError(f"cannot load {module_name!r} as a Python file")
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[module_spec.name] = module  # inspect.getsource looks the module up here
-        try:
-            module_spec.loader.exec_module(module)
-        except FileNotFoundError as error:
-            del sys.modules[module_spec.name]
-            raise MutationError(f"--target: no file {module_name!r}") from error
-    else:
-        sys.path.insert(0, "")  # the current directory, as `python -m` has it
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            raise MutationError(
-                f"--target: cannot import {module_name!r} ({error}); run from the directory "
-                "holding it, or give the path of its .py file"
-            ) from error
-        finally:
-            sys.path.remove("")
-    missing = [name for name in (function_name, "loss", "params") if not hasattr(module, name)]
-    if missing:
-        raise MutationError(
-            f"module {module_name!r} lacks {', '.join(missing)}; --target MODULE:FUNC needs "
-            "FUNC(params, *args) -> grads, loss(params, *args) -> float and params "
-            "(and optionally args) defined in MODULE"
-        )
-
-    def value(name: str, default: Any = None) -> Any:
-        found = getattr(module, name, default)
-        return found() if callable(found) else found
-
-    return getattr(module, function_name), module.loss, value("params"), tuple(value("args", ()))
-
-
-# --------------------------------------------------------------------------------------------
-# The reference network of gradient_check.nn
-# --------------------------------------------------------------------------------------------
-
-
-def backward_targets(net: Any) -> dict[types.FunctionType, list[Any]]:
-    """The backward methods `net` runs, each with the objects (layers, then the loss) running it.
-
-    Objects are grouped by the function their class resolves `backward` to, so a subclass that
-    does not override it shares its parent's entry. Layers whose class does not define a
-    backward of its own (`Layer.backward` raises) are left out.
-    """
-    targets: dict[types.FunctionType, list[Any]] = {}
-    for obj in [*net.layers, net.loss]:
-        function = inspect.getattr_static(type(obj), "backward", None)
-        if not isinstance(function, types.FunctionType):
-            continue
-        if function.__qualname__ in ("Layer.backward", "Loss.backward"):
-            continue
-        targets.setdefault(function, []).append(obj)
-    return targets
-
-
-@contextlib.contextmanager
-def _installed(objects: list[Any], mutant: Callable[..., Any]) -> Iterator[None]:
-    """Bind `mutant` as `backward` on each object (never its class); restore on the way out."""
-    missing = object()
-    saved = [(obj, vars(obj).get("backward", missing)) for obj in objects]
-    try:
-        for obj in objects:
-            obj.backward = types.MethodType(mutant, obj)
-        yield
-    finally:
-        for obj, previous in saved:
-            if previous is missing:
-                vars(obj).pop("backward", None)
-            else:
-                obj.backward = previous
-
-
-def _selected(function: types.FunctionType, targets: Iterable[Any] | None) -> bool:
-    if targets is None:
-        return True
-    owner = function.__qualname__.rpartition(".")[0]
-    for target in targets:
-        if target is function or (isinstance(target, type) and target.__name__ == owner):
-            return True
-        if isinstance(target, str) and target in (function.__qualname__, owner):
-            return True
-    return False
 
 
 def mutation_test_network(
@@ -371,12 +251,12 @@ def mutation_test_network(
     )
     reports = []
     for function, objects in backward_targets(net).items():
-        if not _selected(function, targets):
+        if not is_selected(function, targets):
             continue
         before = judge.evaluations
 
         def judge_mutant(mutant: Callable[..., Any], objects: list[Any] = objects) -> Verdict:
-            with _installed(objects, mutant):
+            with installed(objects, mutant):
                 return judge(lambda: net.gradients(X, Y))
 
         report = run_mutation_test(
@@ -386,58 +266,3 @@ def mutation_test_network(
         report.evaluations = judge.evaluations - before
         reports.append(report)
     return reports
-
-
-def overall(reports: Iterable[MutationReport]) -> MutationReport:
-    """All reports' results in one report (target "all"), for the overall counts and score."""
-    reports = list(reports)
-    merged = MutationReport("all", evaluations=sum(r.evaluations for r in reports))
-    for report in reports:
-        merged.results.extend(report.results)
-    return merged
-
-
-def print_mutation_reports(console: Any, reports: list[MutationReport]) -> None:
-    """Print per-target counts, the overall score and the survivors with reasons (needs rich)."""
-    from rich.table import Table
-
-    table = Table(title="mutants of each backward method", show_edge=False, header_style="bold")
-    show_subject = any(r.subject for r in reports)
-    if show_subject:
-        table.add_column("network")
-    table.add_column("target")
-    for header in ("mutants", *(o.value for o in Outcome), "score"):
-        table.add_column(header, justify="right")
-    everything = overall(reports)
-    for report in [*reports, everything]:
-        counts = report.counts
-        cells = [str(len(report.results)), *(str(counts[o]) for o in Outcome), _score(report)]
-        if report is everything:
-            table.add_section()
-        table.add_row(*([report.subject] if show_subject else []), report.target, *cells)
-    console.print(table)
-    counts = everything.counts
-    decided = counts[Outcome.CAUGHT] + counts[Outcome.SURVIVED]
-    console.print(
-        f"The check caught {counts[Outcome.CAUGHT]} of the {decided} mutants that neither "
-        f"crash nor are equivalent: score {_score(everything)}; "
-        f"{everything.evaluations:,} loss evaluations by the checks."
-    )
-    survivors = [(r, s) for r in reports for s in r.survivors]
-    if not survivors:
-        console.print("No mutant survived.")
-        return
-    table = Table(title="survivors", show_edge=False, header_style="bold", show_lines=True)
-    for header in ("target", "line", "change", "why it survived"):
-        table.add_column(header, overflow="fold")
-    for report, result in survivors:
-        mutant = result.mutant
-        target = f"{report.subject} {report.target}".strip()
-        change = f"- {mutant.original_line}\n+ {mutant.mutated_line}"
-        table.add_row(target, str(mutant.lineno), change, result.detail)
-    console.print(table)
-
-
-def _score(report: MutationReport) -> str:
-    score = report.score
-    return "n/a" if score is None else f"{100 * score:.1f}%"

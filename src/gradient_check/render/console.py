@@ -1,7 +1,8 @@
 """Draw reports with rich: colour where the terminal has it, plain where it has not.
 
-Only the command line imports this module (rich is the ``cli`` extra). The table's content
-comes from ``render.report_cells``, the same as ``print(report)``.
+Only the command line imports this module (rich is the ``cli`` extra). The content is the
+plain text's (``render.text.sheet_of``); each piece is styled by its tag, that is by what
+it means.
 """
 
 from __future__ import annotations
@@ -10,46 +11,64 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..core.bands import Verdict
-from ..report import Evidence, Report
-from .text import report_cells, report_headers, row_details, summary_lines
+from ..report import Evidence, Report, Verdict
+from .text import (
+    ADVICE,
+    COST,
+    KINK,
+    NOISE,
+    NOTE,
+    PROBLEM,
+    WRONG_ELEMENT,
+    Sheet,
+    Tagged,
+    evidence_tag,
+    sheet_of,
+    verdict_tag,
+)
 
-VERDICT_STYLE = {
-    Verdict.CORRECT: "green",
-    Verdict.NON_SMOOTH_ONLY: "yellow",
-    Verdict.SUSPICIOUS: "yellow",
-    Verdict.WRONG: "bold red",
+TAG_STYLE = {
+    verdict_tag(Verdict.CORRECT): "green",
+    verdict_tag(Verdict.NON_SMOOTH_ONLY): "yellow",
+    verdict_tag(Verdict.SUSPICIOUS): "yellow",
+    verdict_tag(Verdict.WRONG): "bold red",
+    evidence_tag(Evidence.CONSISTENT): "green",
+    evidence_tag(Evidence.CANNOT_TELL): "yellow",
+    evidence_tag(Evidence.WRONG): "bold red",
+    WRONG_ELEMENT: "red",
+    KINK: "cyan",
+    NOISE: "dim",
+    ADVICE: "yellow",
+    PROBLEM: "bold red",
+    NOTE: "dim",
+    COST: "dim",
 }
-EVIDENCE_STYLE = {
-    Evidence.CONSISTENT: "green",
-    Evidence.CANNOT_TELL: "yellow",
-    Evidence.WRONG: "bold red",
-}
+
+
+def styled(piece: Tagged) -> Text:
+    """A piece as rich Text in the style of its tag (none for an untagged piece)."""
+    return Text(piece.text, style=TAG_STYLE.get(piece.tag, ""))
+
+
+def sheet_table(sheet: Sheet) -> Table:
+    """The sheet's table: numbers right-aligned, only the evidence column wraps."""
+    table = Table(show_edge=False, header_style="bold")
+    for column in sheet.columns:
+        table.add_column(
+            column.title, justify="right" if column.numeric else "left", no_wrap=not column.wraps
+        )
+    for row in sheet.rows:
+        table.add_row(*(styled(piece) for piece in row))
+    return table
 
 
 def report_renderable(report: Report) -> Group:
     """The report as a rich table, its element details and its summary lines."""
-    table = Table(show_edge=False, header_style="bold")
-    headers = report_headers(report)
-    for header in headers:
-        justify = "right" if header in ("rel. diff", "analytic", "numeric") else "left"
-        table.add_column(header, justify=justify, no_wrap=header != "evidence")
-    for row, cells in zip(report.parameters, report_cells(report), strict=True):
-        styled = [Text(c) for c in cells]
-        styled[3].stylize(VERDICT_STYLE[row.verdict])
-        styled[4].stylize(EVIDENCE_STYLE[row.evidence])
-        table.add_row(*styled)
-    details = [
-        Text(line, style="red" if " wrong" in line else "")
-        for row in report.parameters
-        for line in row_details(row)
-    ]
-    summary = summary_lines(report)
-    headline = Text(summary[0], style=VERDICT_STYLE[report.verdict])
-    evidence = Text(summary[1], style=EVIDENCE_STYLE[report.evidence])
-    rest = [Text(line, style="dim") for line in summary[2:]]
-    return Group(table, *details, headline, evidence, *rest)
+    sheet = sheet_of(report)
+    lines = [styled(line) for line in (*sheet.details, *sheet.summary)]
+    return Group(sheet_table(sheet), *lines)
 
 
 def print_report(console: Console, report: Report) -> None:
+    """Print the report on ``console``, in colour where it has colour."""
     console.print(report_renderable(report))

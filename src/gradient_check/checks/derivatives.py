@@ -1,0 +1,197 @@
+"""What every derivative check shares: options, modes, conventions, the derivative's own
+precision, and the opening steps of the VJP, JVP and Hessian checks.
+
+A check of more than a gradient is a function f: params -> outputs and a derivative matrix
+dF/dtheta; the engine in ``core`` compares the two. The checks here only build the matrix,
+each from what its user gives (a gradient, Jacobian blocks, a VJP, a JVP, a Hessian or HVP).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..core.engine import Settings, make_settings
+from ..core.evaluate import guard_parameters
+from ..core.flatten import ParameterVector, flatten, leaves
+from ..core.judge import DEFAULT_MARGIN
+from ..core.outputs import OutputSpec, vector_spec
+from ..errors import InvalidProblemError
+from .structural import nondeterminism, nonlinearity
+
+# Random mode's directions per tensor: one direction misses a wrong block only when it is
+# nearly orthogonal to the error; three make that unlikely, at two evaluations each.
+DEFAULT_DIRECTIONS = 3
+MODES = ("full", "random")
+CONVENTIONS = ("pytorch", "jax")  # complex gradients: dL/dRe + i dL/dIm, or its conjugate
+# The structural probes draw from a generator of their own (seed + 1), so their random
+# cotangents and tangents are not the very numbers the engine (seed) draws its probes from.
+PROBE_SEED_OFFSET = 1
+FLOAT64_EPS = float(np.finfo(np.float64).eps)
+
+OPTION_DEFAULTS = {
+    "h": "auto",
+    "scheme": "central",
+    "margin": DEFAULT_MARGIN,
+    "band_scale": 1.0,
+    "promote": True,
+    "seed": 0,
+}
+
+
+def settings_of(options: dict[str, Any]) -> Settings:
+    """The engine's Settings from ``check``'s keyword options, naming any unknown one."""
+    unknown = set(options) - set(OPTION_DEFAULTS)
+    if unknown:
+        raise InvalidProblemError(
+            f"unknown option(s) {sorted(unknown)}; the options are {', '.join(OPTION_DEFAULTS)}."
+        )
+    return make_settings(**{**OPTION_DEFAULTS, **options})
+
+
+def mode_directions(mode: str, directions: int) -> int | None:
+    """Random directions per tensor for ``mode="random"``; None for ``mode="full"``."""
+    if mode not in MODES:
+        raise InvalidProblemError(f"`mode` is {mode!r}; choose 'full' or 'random'.")
+    if mode == "random" and (not isinstance(directions, int) or directions < 1):
+        raise InvalidProblemError(f"`directions` must be a positive int; got {directions!r}.")
+    return directions if mode == "random" else None
+
+
+def check_convention(convention: str) -> None:
+    """Refuse a complex-gradient convention other than "pytorch" and "jax"."""
+    if convention not in CONVENTIONS:
+        raise InvalidProblemError(f"`convention` is {convention!r}; choose 'pytorch' or 'jax'.")
+
+
+def conjugate_imaginary(flat: np.ndarray, vector: ParameterVector) -> np.ndarray:
+    """Negate the imaginary coordinates of complex parameters: JAX's gradient of a real
+    loss, dL/dRe - i dL/dIm, as PyTorch's dL/dRe + i dL/dIm, the one the engine compares."""
+    flat = flat.copy()
+    for slot in vector.slots:
+        if slot.is_complex:
+            flat[..., slot.offset + 1 : slot.stop : 2] *= -1
+    return flat
+
+
+def project(matrix: np.ndarray, directions: np.ndarray | None) -> np.ndarray:
+    """dF/dtheta as the engine asks for it: whole, or along the rows of ``directions``."""
+    return matrix if directions is None else matrix @ directions.T
+
+
+def derivative_eps(structure: Any) -> float:
+    """The machine epsilon of a derivative as the user's code returned it.
+
+    The largest among its float (and complex) leaves, since its coarsest leaf rounds the
+    most; float64's when it has none. The engine reads every derivative as float64, so this
+    is the only record that a float32 backward rounded at 1.2e-7 rather than 2.2e-16.
+    """
+    eps = [
+        np.finfo(np.asarray(v).dtype).eps
+        for _, _, v in leaves(structure)
+        if np.asarray(v).dtype.kind in "fc"
+    ]
+    return float(max(eps, default=FLOAT64_EPS))
+
+
+class Precision:
+    """The coarsest precision among everything one check's derivative returned.
+
+    A VJP, JVP or HVP is called many times and read as float64 each time; ``seen`` notes
+    each result's ``derivative_eps`` on the way, and ``eps`` is the largest. It sets the
+    derivative's rounding in the error estimate and the linearity and symmetry tolerances.
+    """
+
+    def __init__(self) -> None:
+        self.largest = 0.0
+
+    def seen(self, given: Any) -> Any:
+        """Note the precision of ``given`` (what the user's derivative returned); return it."""
+        self.largest = max(self.largest, derivative_eps(given))
+        return given
+
+    @property
+    def eps(self) -> float:
+        return self.largest or FLOAT64_EPS
+
+
+def repeatability(
+    params: Any, vector: ParameterVector, call: Callable[[], np.ndarray], tol: float, what: str
+) -> tuple[list[str], float]:
+    """The nondeterminism probe of a derivative ``what``, guarded against writes to params."""
+    with guard_parameters(params, vector, f"`{what}`"):
+        return nondeterminism(call, tol, what)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What a VJP, JVP or Hessian check knows before it calls the derivative under check."""
+
+    params: Any
+    settings: Settings
+    vector: ParameterVector
+    directions: int | None  # random directions per tensor; None in full mode
+    spec: OutputSpec  # the outputs of the function whose derivative is checked, at params
+    rng: np.random.Generator  # the structural probes' generator
+    precision: Precision  # of everything the derivative under check returns
+
+    def tangent_map(self, product: Callable[[Any, Any], Any]) -> Callable[[np.ndarray], np.ndarray]:
+        """A JVP or HVP ``product(params, v)`` as a real map: v as real coordinates in,
+        its result read as the function's real outputs (float64) out."""
+
+        def apply(tangent: np.ndarray) -> np.ndarray:
+            given = self.precision.seen(product(self.params, self.vector.unflatten(tangent)))
+            return np.asarray(self.spec.read(given), dtype=np.float64)
+
+        return apply
+
+    def probe(
+        self,
+        apply: Callable[[np.ndarray], np.ndarray],
+        size: int,
+        nondet_tol: float,
+        what: str,
+        argument: str,
+    ) -> tuple[tuple[str, ...], float]:
+        """The structural checks of a linear map ``apply`` of a real ``argument`` of length
+        ``size`` (a VJP's cotangent, a JVP's tangent): linearity, then two calls at the same
+        point. Returns the problems found and the two calls' spread."""
+        with guard_parameters(self.params, self.vector, f"`{what}`"):
+            problems = nonlinearity(
+                apply, size, self.rng, what, argument, lambda: self.precision.eps
+            )
+            found, spread = nondeterminism(lambda: apply(np.ones(size)), nondet_tol, what)
+        return (*problems, *found), spread
+
+
+def open_check(
+    function: Callable[[Any], Any],
+    params: Any,
+    options: dict[str, Any],
+    mode: str,
+    directions: int,
+    what: str = "f",
+    root: str = "out",
+) -> Opening:
+    """Validate a VJP, JVP or Hessian check's options, then read ``function``'s outputs at
+    ``params`` (a bare array output is named ``root``). Options come first, so a mistyped
+    one is named before any user code runs."""
+    settings = settings_of(options)
+    vector = flatten(params)
+    k = mode_directions(mode, directions)
+    with guard_parameters(params, vector, f"`{what}`"):
+        spec = vector_spec(function(params), what, root=root)
+    rng = np.random.default_rng(settings.seed + PROBE_SEED_OFFSET)
+    return Opening(params, settings, vector, k, spec, rng, Precision())
+
+
+def columns(
+    apply: Callable[[np.ndarray], np.ndarray], size: int, plan: np.ndarray | None
+) -> np.ndarray:
+    """dF/dtheta column by column from a JVP-like map: one-hot tangents e_i (full mode), or
+    the plan's random directions v (random mode, giving J v^T)."""
+    tangents = np.eye(size) if plan is None else plan
+    return np.array([apply(v) for v in tangents]).T

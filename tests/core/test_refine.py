@@ -1,0 +1,48 @@
+"""Refinement at two steps: Richardson where smooth, a bracket of subgradients at a kink."""
+
+import numpy as np
+import pytest
+
+from gradient_check.core.judge import KINK, OK, WRONG
+from gradient_check.core.refine import refine_elements
+
+
+def refined(gap_coarse, gap_fine, analytic, rounding_coarse=1e-12, rounding_fine=1e-12, d=1.0):
+    """One element whose central differences are d at both steps, with one-sided slopes
+    d -/+ gap / 2 at the coarse step and at the fine (half) step."""
+
+    def one(value):
+        return np.array([[value]])
+
+    return refine_elements(
+        analytic=one(analytic),
+        coarse=one(d),
+        fine=one(d),
+        rounding_coarse=one(rounding_coarse),
+        rounding_fine=one(rounding_fine),
+        analytic_rounding=np.zeros(1),
+        order=2,
+        margin=4.0,
+        slopes_coarse=(one(d - gap_coarse / 2), one(d + gap_coarse / 2)),
+        slopes_fine=(one(d - gap_fine / 2), one(d + gap_fine / 2)),
+    )
+
+
+def test_a_slope_gap_that_halves_is_smooth_and_one_that_stays_is_a_kink():
+    smooth = refined(0.1, 0.05, analytic=1.04)  # curvature: the gap halves with h
+    assert np.isnan(smooth.low).all() and smooth.numeric[0, 0] == 1.0
+    assert smooth.status[0, 0] == WRONG  # smooth: only the derivative itself is right
+    assert refined(0.1, 0.05, analytic=1.0).status[0, 0] == OK
+    kink = refined(0.1, 0.1, analytic=1.04)  # the gap stays: a kink at theta
+    assert (kink.low[0, 0], kink.high[0, 0]) == pytest.approx((0.95, 1.05))
+    assert kink.status[0, 0] == KINK  # any value between the one-sided slopes is valid
+    assert refined(0.1, 0.1, analytic=1.2).status[0, 0] == WRONG
+
+
+@pytest.mark.parametrize(("ratio", "is_kink"), [(0.74, False), (0.76, True)])
+def test_the_kink_gap_ratio_decides_on_both_sides(ratio, is_kink):
+    """KINK_GAP_RATIO is 0.75: a fine gap of 0.74 of the coarse one is not a kink, 0.76 is."""
+    # a coarse step too noisy to show a kink inside the step: the ratio alone decides
+    result = refined(1.0, ratio, analytic=0.3, rounding_coarse=1.0, rounding_fine=1e-9, d=0.0)
+    assert np.isnan(result.low[0, 0]) != is_kink
+    assert result.status[0, 0] == (KINK if is_kink else OK)
