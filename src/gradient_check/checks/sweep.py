@@ -24,6 +24,7 @@ from ..core.rng import RngGuard, restores_rng
 from ..core.schemes import FIVE_POINT, Scheme, get_scheme, rounding_weight
 from ..core.settings import Settings
 from ..core.steps import AUTO, step_sizes
+from ..report import text_of
 
 DEFAULT_STEPS = tuple(10.0**-k for k in range(1, 13))  # 1e-1 ... 1e-12
 MAX_ELEMENTS = 64  # elements swept, drawn at random beyond this
@@ -55,24 +56,7 @@ class Sweep:
         return min(self.points, key=lambda p: p.measured).h
 
     def __str__(self) -> str:
-        lines = [
-            f"step-size sweep ({self.scheme}, {self.elements} elements, reference: "
-            f"{self.reference})",
-            "",
-            "h          measured   estimated  truncation rounding",
-        ]
-        marked = min(self.points, key=lambda p: abs(np.log(p.h / self.auto_h))).h
-        for p in self.points:
-            mark = "  <- automatic step" if p.h == marked else ""
-            lines.append(
-                f"{p.h:<10.0e} {p.measured:<10.2e} {p.estimated:<10.2e} "
-                f"{p.truncation:<10.2e} {p.rounding:<9.2e}{mark}"
-            )
-        lines += [
-            "",
-            f"automatic step ~ {self.auto_h:.1e}; smallest measured error at h = {self.best_h:.0e}",
-        ]
-        return "\n".join(lines)
+        return text_of(self)
 
 
 @restores_rng

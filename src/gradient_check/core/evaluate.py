@@ -20,16 +20,6 @@ from .flatten import ParameterVector, leaf_at
 from .outputs import OutputSpec
 from .workspace import Workspace, unreadable_output
 
-__all__ = [  # Workspace is re-exported: it used to live here
-    "Evaluator",
-    "InPlaceEvaluator",
-    "Workspace",
-    "check_unchanged",
-    "guard_parameters",
-    "read_output",
-    "unreadable_output",
-]
-
 
 class Evaluator(Protocol):
     """Evaluates f at a batch of points near theta and returns its outputs as float64.

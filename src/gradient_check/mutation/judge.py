@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from ..checks.gradient import check
-from ..core.evaluate import Workspace
 from ..core.flatten import flatten, flatten_like
+from ..core.workspace import Workspace
 from ..report import Report
 from .errors import MutationError
 from .report import MutationReport, Outcome
