@@ -26,7 +26,7 @@ from .errors import (
     StepError,
     StochasticLossError,
 )
-from .report import Element, Evidence, Report, Row
+from .report import Element, Evidence, Outcome, Report, Row
 
 __all__ = [
     "AUTO",
@@ -40,6 +40,7 @@ __all__ = [
     "GradientCheckError",
     "InvalidProblemError",
     "LossError",
+    "MutantOutcome",
     "MutationError",
     "MutationReport",
     "Outcome",
@@ -83,7 +84,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "MutationError": "mutation.errors",
     "MutationReport": "mutation.report",
-    "Outcome": "mutation.report",
+    "MutantOutcome": "mutation.report",
     "generate_mutants": "mutation.mutants",
     "run_mutation_test": "mutation.run",
     "mutation_test": "mutation.judge",

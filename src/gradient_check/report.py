@@ -1,9 +1,11 @@
 """The result of a check, as plain data: renderers read it, tests and users query it.
 
 A report has one row per (output, parameter) block; a scalar loss is the case of one
-output, so a gradient check has one row per parameter. Every row carries the texts'
-relative difference and band (the headline) and, beside it, the evidence: each element
-compared with the finite difference's own estimated error.
+output, so a gradient check has one row per parameter. Its headline is the ``Outcome``
+(pass, fail: confirmed wrong, fail: structural problem, cannot tell), decided by the
+evidence (each element against the finite difference's own estimated error) and the
+structural problems. The texts' relative difference and band stay beside it, worded by
+``band_reading`` so that they never contradict the outcome.
 """
 
 from __future__ import annotations
@@ -38,6 +40,15 @@ _WORDS = {
 }
 
 
+class Outcome(Enum):
+    """A check's outcome: what its headline, ``ok``, an assertion and an exit status say."""
+
+    PASS = "pass"
+    WRONG = "fail: confirmed wrong"
+    STRUCTURAL = "fail: structural problem"
+    CANNOT_TELL = "cannot tell"
+
+
 class Evidence(Enum):
     """What the element-by-element comparison with the error estimate found."""
 
@@ -54,8 +65,10 @@ class Element:
     analytic: float
     numeric: float
     error_estimate: float
-    kind: str  # "wrong", "kink", "noise"
-    low: float | None = None  # for a kink: the one-sided slopes bracketing the subgradients
+    kind: str  # "wrong", "kink", "noise", "jump", "unresolved"
+    # for a kink: the one-sided slopes bracketing the subgradients; for a jump: the slopes
+    # either side of it
+    low: float | None = None
     high: float | None = None
 
 
@@ -80,14 +93,26 @@ class Row:
     wrong: tuple[Element, ...] = ()
     kinks: tuple[Element, ...] = ()
     noise: tuple[Element, ...] = ()
+    # elements no finite difference here can decide: a jump inside every step, or slopes
+    # that never settled (features shorter than the shortest step, several kinks)
+    undecided: tuple[Element, ...] = ()
     wrong_count: int = 0  # all of them; the tuples above list at most 50 each
     kink_count: int = 0
     noise_count: int = 0
+    undecided_count: int = 0
     advice: str | None = None  # what would make a "cannot tell" decidable
+    # judged on absolute agreement: the block's derivative is within its estimated error
+    # of zero (a stationary point), where a relative difference means nothing
+    absolute: bool = False
 
     @property
     def block(self) -> str:
         return self.name if self.output is None else f"{self.output} / {self.name}"
+
+    @property
+    def outcome(self) -> Outcome:
+        """This block's outcome, from its evidence (structural problems are the report's)."""
+        return _OUTCOME_OF[self.evidence]
 
 
 @dataclass(frozen=True)
@@ -96,7 +121,7 @@ class Report:
 
     kind: str  # "gradient", "jacobian", "vjp", "jvp", "hessian"
     diff: float  # the texts' relative difference over everything
-    verdict: Verdict  # its band: the headline
+    verdict: Verdict  # its band (the texts'); the headline is ``outcome``
     evidence: Evidence
     parameters: tuple[Row, ...]  # one row per (output, parameter) block, wrong first
     scheme: str
@@ -108,9 +133,80 @@ class Report:
     extra: dict = field(default_factory=dict)  # kind-specific findings (symmetry, linearity)
 
     @property
+    def outcome(self) -> Outcome:
+        """The check's outcome: a structural problem fails it whatever the values say;
+        otherwise the evidence decides (confirmed wrong, cannot tell, or pass)."""
+        if self.problems:
+            return Outcome.STRUCTURAL
+        return _OUTCOME_OF[self.evidence]
+
+    @property
     def ok(self) -> bool:
-        """True when no element is confirmed wrong, the evidence decides, and no problems."""
-        return self.evidence is Evidence.CONSISTENT and not self.problems
+        """True when the outcome is a pass: what a test asserts."""
+        return self.outcome is Outcome.PASS
+
+    @property
+    def stationary(self) -> bool:
+        """Every block's derivative is within its estimated error of zero, so each was
+        judged on absolute agreement (an optimum or a saddle)."""
+        return bool(self.parameters) and all(row.absolute for row in self.parameters)
+
+    @property
+    def headline(self) -> str:
+        """The outcome and why, in one line: the first thing the report says."""
+        outcome = self.outcome
+        if outcome is Outcome.STRUCTURAL:
+            more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+            return f"{outcome.value} — {self.problems[0]}{more}"
+        rows = self.parameters
+        if outcome is Outcome.WRONG:
+            wrong = [r for r in rows if r.outcome is Outcome.WRONG]
+            return f"{outcome.value} in {_listed(wrong, _counted)}"
+        if outcome is Outcome.CANNOT_TELL:
+            return f"{outcome.value} — {_undecided(rows)}"
+        kinks = sum(r.kink_count for r in rows)
+        at_kinks = f"; {_elements(kinks)} at kinks take valid subgradients" if kinks else ""
+        if kinks == 1:
+            at_kinks = "; 1 element at a kink takes a valid subgradient"
+        at_zero = "at a stationary point, " * self.stationary
+        return (
+            f"{outcome.value} — {at_zero}every element agrees with the finite difference "
+            f"within its estimated error{at_kinks}"
+        )
+
+    @property
+    def band_reading(self) -> str:
+        """How to read the texts' band beside the outcome, where the two could seem to
+        disagree (empty where they agree): the band never contradicts the outcome."""
+        outcome, band, rows = self.outcome, self.verdict, self.parameters
+        bound = max((r.error_bound for r in rows), default=0.0)
+        if outcome is Outcome.PASS and band is not Verdict.CORRECT:
+            if self.stationary:
+                return "meaningless at a stationary point: every element was judged absolutely"
+            kinks = sum(r.kink_count for r in rows)
+            if kinks:
+                return (
+                    f"all of it from kinks ({_elements(kinks)}), where the analytic value is "
+                    "a valid subgradient; every other element agrees"
+                )
+            return (
+                f"within the finite difference's own estimated error (up to {bound:.1e}): "
+                "no element is wrong beyond it"
+            )
+        if outcome is Outcome.CANNOT_TELL:
+            return (
+                "not to be trusted: the finite difference's own error is as large as the "
+                "differences it would have to reveal"
+            )
+        if outcome is Outcome.WRONG and band in (Verdict.CORRECT, Verdict.NON_SMOOTH_ONLY):
+            wrong = sum(r.wrong_count for r in rows)
+            return (
+                f"yet {_elements(wrong)} {'is' if wrong == 1 else 'are'} wrong beyond "
+                "the estimated error: a small part of a large vector"
+            )
+        if outcome is Outcome.STRUCTURAL and band is Verdict.CORRECT:
+            return "the values agree, but the structural problem fails the check"
+        return ""
 
     @property
     def wrong(self) -> list[str]:
@@ -137,9 +233,51 @@ class Report:
 
     def __repr__(self) -> str:
         return (
-            f"Report(kind={self.kind!r}, diff={self.diff:.3g}, verdict={self.verdict.value!r}, "
-            f"evidence={self.evidence.value!r}, wrong={self.wrong})"
+            f"Report(kind={self.kind!r}, outcome={self.outcome.value!r}, diff={self.diff:.3g}, "
+            f"verdict={self.verdict.value!r}, evidence={self.evidence.value!r}, "
+            f"wrong={self.wrong})"
         )
+
+
+_OUTCOME_OF = {
+    Evidence.CONSISTENT: Outcome.PASS,
+    Evidence.WRONG: Outcome.WRONG,
+    Evidence.CANNOT_TELL: Outcome.CANNOT_TELL,
+}
+LISTED_BLOCKS = 4  # blocks named in a headline; the table lists them all
+
+
+def _elements(count: int) -> str:
+    return f"{count} element{'' if count == 1 else 's'}"
+
+
+def _counted(row: Row) -> str:
+    """``W1 (8 elements)``, or just ``W1`` where the count is unknown."""
+    return f"{row.block} ({_elements(row.wrong_count)})" if row.wrong_count else row.block
+
+
+def _listed(rows: list[Row], name: Callable[[Row], str] = lambda row: row.block) -> str:
+    """The first LISTED_BLOCKS rows by ``name``, and how many more."""
+    more = f" and {len(rows) - LISTED_BLOCKS} more" if len(rows) > LISTED_BLOCKS else ""
+    return ", ".join(name(row) for row in rows[:LISTED_BLOCKS]) + more
+
+
+def _undecided(rows: tuple[Row, ...]) -> str:
+    """Why the undecided blocks cannot be told, grouped by what would decide them."""
+    by_advice: dict[str, list[Row]] = {}
+    for row in rows:
+        if row.outcome is Outcome.CANNOT_TELL:
+            by_advice.setdefault(row.advice or _NO_ADVICE, []).append(row)
+    return "; ".join(
+        f"{_listed(group)}: {advice}"
+        if any(r.undecided_count for r in group)
+        else f"{_listed(group)}: the finite difference's estimated error is "
+        f"{max(r.error_bound for r in group):.1e} of the gradient; {advice}"
+        for advice, group in by_advice.items()
+    )
+
+
+_NO_ADVICE = "a finite difference cannot resolve it"
 
 
 # The plain-text form of each kind of result (a report, a sweep, a mutation report), filled

@@ -28,19 +28,25 @@ def test_worked_examples_show_the_published_figures():
 def test_network_section_names_w2_and_only_w2():
     text = _demo_text("network")
     correct, buggy = text.split("A realistic bug")
-    assert "confirmed wrong" not in correct
-    wrong_rows = [line for line in buggy.splitlines() if "confirmed wrong (" in line]
+    assert "confirmed wrong" not in correct and "fail" not in correct
+    assert "\npass — every element agrees" in correct  # the outcome heads the summary
+    wrong_rows = [line for line in buggy.splitlines() if " fail: " in line]
     assert len(wrong_rows) == 1 and wrong_rows[0].split()[0] == "W2"
-    assert "wrong: W2" in buggy
+    assert "\nfail: confirmed wrong in W2 (192 elements)\n" in buggy
+    assert "certainly wrong" not in text and "cup of tea" not in text  # never a headline
 
 
 def test_regularisation_dropout_and_kinks_sections():
     text = _demo_text("regularisation", "dropout", "kinks")
-    assert "wrong: W1, W2, W3" in text
+    assert "fail: confirmed wrong in W1 (112 elements), W2 (192 elements), W3 (120" in text
     assert re.search(r"refused: `loss` is random", text)
     assert "freeze its mask" in text
-    assert "kink: valid subgradient" in text
-    assert "evidence: within estimated error" in text.split("kinks are not bugs")[1]
+    assert "With the mask frozen: pass — " in text
+    kinks = text.split("kinks are not bugs")[1]
+    assert "kink: valid subgradient" in kinks
+    # a pass under a band that looks bad: the band line says why, in the same line
+    assert "\npass — every element agrees" in kinks
+    assert re.search(r"band: possibly wrong \(1e-4\.\.1e-2\); all of it from kinks", kinks)
 
 
 def test_command_line_runs_the_demo():
@@ -70,5 +76,6 @@ def test_sweep_command_prints_the_table_and_draws_the_plot(tmp_path):
 def test_layers_section_names_the_tanh_layer():
     text = _demo_text("layers")
     assert "names W1, B1, W2, B2" in text
-    wrong = [line for line in text.splitlines() if "confirmed wrong" in line]
+    wrong = [line for line in text.splitlines() if "fail: confirmed wrong" in line]
     assert len(wrong) == 1 and "4. Tanh()" in wrong[0]
+    assert text.count("│ pass ") == 5  # the other five layers

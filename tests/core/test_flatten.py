@@ -91,3 +91,22 @@ def test_gradients_match_by_structure_or_by_name():
 def test_mismatched_gradients_name_the_parameter(grads, message):
     with pytest.raises(InvalidProblemError, match=message):
         flatten_like(grads, flatten({"W": np.ones((3, 2))}))
+
+
+@pytest.mark.skipif(
+    np.finfo(np.longdouble).eps >= np.finfo(np.float64).eps, reason="long double is float64 here"
+)
+@pytest.mark.parametrize(
+    "leaf",
+    [np.ones(2, dtype=np.longdouble), np.longdouble(1.5), np.ones(2, dtype=np.clongdouble)],
+    ids=["array", "scalar", "complex"],
+)
+def test_extended_precision_is_refused_with_the_cast(leaf):
+    """theta is float64: a long double could not be restored bit for bit after a check."""
+    with pytest.raises(InvalidProblemError, match=r"parameter `x` is c?\w+ \(extended precision\)"):
+        flatten({"x": leaf})
+
+
+def test_a_none_leaf_is_named():
+    with pytest.raises(InvalidProblemError, match=r"parameter `layers\[0\]\.b` is None\. .*leave"):
+        flatten({"layers": [{"W": np.ones(2), "b": None}]})

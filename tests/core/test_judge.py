@@ -18,7 +18,10 @@ def test_abs_kink_at_or_inside_the_step(where):
     params = {"a": np.array([1.0]), "b": np.array([2.0])}
     right = check(loss, params, {"a": np.array([-1.0]), "b": np.array([4.0])})
     assert right.ok
-    assert right.row("a").kink_count == 1  # reported apart, not hidden
+    if where == 0:  # at the kink: reported apart, not hidden
+        assert right.row("a").kink_count == 1
+    # off it, a shorter step that no longer reaches the kink sees a smooth |a - kink| there
+    # (issue 14: a kink just off the point is not accepted on a bracket that spans it)
     wrong = check(loss, params, {"a": np.array([-2.0]), "b": np.array([4.0])})
     assert wrong.wrong == ["a"]
 
@@ -34,7 +37,7 @@ def test_relu_at_zero_accepts_any_value_between_the_one_sided_slopes(subgradient
     kink = report.parameters[0].kinks[0]
     assert kink.label == "params[0]"
     assert (kink.low, kink.high) == pytest.approx((0.0, 1.0), abs=1e-6)
-    assert "kinks, where the analytic value is a valid subgradient" in report.notes[-1]
+    assert "where the analytic value is a valid subgradient" in str(report)
 
 
 def test_relu_at_zero_outside_the_bracket_is_wrong():

@@ -43,3 +43,30 @@ def test_the_plan_is_the_seeds():
     one = random_directions(vector, 2, AUTO, np.random.default_rng(7)).matrix
     two = random_directions(vector, 2, AUTO, np.random.default_rng(7)).matrix
     assert np.array_equal(one, two)
+
+
+def test_the_automatic_direction_step_follows_the_schemes_order_and_the_precision():
+    vector = flatten(PARAMS)
+    eps32 = float(np.finfo(np.float32).eps)
+    five = random_directions(vector, 1, AUTO, np.random.default_rng(0), order=4)
+    assert five.step == pytest.approx(np.finfo(float).eps ** (1 / 5))
+    single = random_directions(vector, 1, AUTO, np.random.default_rng(0), order=2, eps=eps32)
+    assert single.step == pytest.approx(eps32 ** (1 / 3))  # not float64's 6e-6
+
+
+def test_a_float32_function_checked_along_random_directions_gets_float32_steps():
+    from gradient_check import check_jvp
+
+    A = np.random.default_rng(4).standard_normal((3, 5)).astype(np.float32)
+
+    def f(x):  # float32 inside, float64 out
+        return np.tanh(A @ np.asarray(x, dtype=np.float32)).astype(np.float64)
+
+    def jvp(x, t):
+        y = np.tanh(A @ np.asarray(x, dtype=np.float32)).astype(np.float64)
+        return (1 - y**2) * (A.astype(np.float64) @ t)
+
+    x = np.random.default_rng(5).standard_normal(5)
+    report = check_jvp(f, x, jvp, mode="random", directions=3, seed=0)
+    assert report.ok, report
+    assert report.parameters[0].step_max > 1e-3  # eps32^(1/3) = 4.9e-3, not 6e-6

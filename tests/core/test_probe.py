@@ -1,9 +1,11 @@
 """Precision and scale: float32 and float16 judged by their own error, any magnitude."""
 
+import random
+
 import numpy as np
 import pytest
 
-from gradient_check import Evidence, check
+from gradient_check import Evidence, StochasticLossError, check, check_jacobian
 
 rng = np.random.default_rng(0)
 A = rng.standard_normal((5, 4))
@@ -41,8 +43,8 @@ def test_float32_loss_no_false_alarm_and_the_disagreement_explained():
     report = check(loss32, {"W": W.astype(np.float32)}, grads32)
     assert report.ok
     assert report.diff > 1e-7  # the texts' bands alone would not call this correct
-    assert any("within the finite difference's own estimated error" in n for n in report.notes)
-    assert "lower precision" in report.notes[1]
+    assert any(n.startswith("precision float32") for n in report.notes)
+    assert any("returns lower precision values" in n for n in report.notes)
 
 
 def test_float32_loss_still_catches_a_one_percent_error():
@@ -108,3 +110,77 @@ def test_an_absolute_step_is_never_lengthened():
     loss32, grads32 = cast_loss(np.float32)
     report = check(loss32, {"W": W.astype(np.float32)}, grads32, h=1e-3)
     assert not any("8h" in reason for reason in report.evaluations)
+
+
+def test_a_loss_that_seeds_the_global_generator_itself_is_deterministic():
+    noise = np.random.default_rng(5).standard_normal(3)
+
+    def seeded(p):  # draws from numpy's and Python's global generators, seeded first
+        np.random.seed(0)
+        random.seed(0)
+        return float(np.sum((p + np.random.standard_normal(3)) ** 2) + random.random())
+
+    np.random.seed(0)
+    draw = np.random.standard_normal(3)
+    x = noise
+    np.random.seed(1234)
+    random.seed(99)
+    numpy_before, python_before = np.random.get_state(), random.getstate()
+    report = check(seeded, x, 2 * (x + draw))
+    assert report.ok
+    assert any("seeds the global random generator itself" in n for n in report.notes)
+    numpy_after = np.random.get_state()
+    assert np.array_equal(numpy_after[1], numpy_before[1]) and numpy_after[2:] == numpy_before[2:]
+    assert random.getstate() == python_before  # the user's states, restored
+
+
+@pytest.mark.parametrize("draws", ["numpy", "python", "reseeds numpy, draws python"])
+def test_a_loss_that_draws_without_seeding_is_still_refused(draws):
+    def loss(p):
+        if draws == "numpy":
+            return float(np.sum(p**2) + 1e-3 * np.random.standard_normal())
+        if draws == "python":
+            return float(np.sum(p**2) + 1e-3 * random.random())
+        np.random.seed(0)
+        return float(np.sum(p**2) + 0 * np.random.standard_normal() + 1e-3 * random.random())
+
+    with pytest.raises(StochasticLossError, match="random"):
+        check(loss, np.array([0.5, -1.0]), np.array([1.0, -2.0]))
+
+
+def test_any_exception_against_float64_copies_falls_back_to_the_parameters_precision():
+    def picky(p):  # a float32 PyTorch model raises this for float64 inputs
+        if p.dtype != np.float32:
+            raise RuntimeError("mat1 and mat2 must have the same dtype")
+        return np.float32(np.sum(p**2))
+
+    x = np.array([0.5, 1.5], dtype=np.float32)
+    report = check(picky, x, 2 * x)
+    assert report.ok
+    assert any("RuntimeError: mat1 and mat2 must have the same dtype" in n for n in report.notes)
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
+def test_keyboard_interrupt_and_system_exit_are_not_a_rejected_copy(stop):
+    x = np.array([0.5, 1.5], dtype=np.float32)
+    saved = x.copy()
+
+    def interrupted(p):
+        raise stop()
+
+    with pytest.raises(stop):
+        check(interrupted, x, 2 * x)
+    assert x.tobytes() == saved.tobytes()
+
+
+def test_the_noise_of_a_function_that_is_zero_is_said_in_absolute_terms():
+    report = check(lambda p: float(np.sum(p**2)), np.zeros(3), np.zeros(3))
+    note = next(n for n in report.notes if n.startswith("measured noise"))
+    assert "absolute (f is about 0 at theta)" in note and "relative" not in note
+    both = check_jacobian(
+        lambda p: np.array([np.sum(p**2), 1.0 + p[0]]),
+        np.zeros(2),
+        np.array([[0.0, 0.0], [1.0, 0.0]]),
+    )
+    note = next(n for n in both.notes if n.startswith("measured noise"))
+    assert "relative" in note and "absolute (where it is about 0)" in note

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gradient_check.core.judge import KINK, OK, WRONG
+from gradient_check.core.judge import KINK, OK, UNRESOLVED, WRONG
 from gradient_check.core.refine import refine_elements
 
 
@@ -36,7 +36,10 @@ def test_a_slope_gap_that_halves_is_smooth_and_one_that_stays_is_a_kink():
     kink = refined(0.1, 0.1, analytic=1.04)  # the gap stays: a kink at theta
     assert (kink.low[0, 0], kink.high[0, 0]) == pytest.approx((0.95, 1.05))
     assert kink.status[0, 0] == KINK  # any value between the one-sided slopes is valid
-    assert refined(0.1, 0.1, analytic=1.2).status[0, 0] == WRONG
+    # outside the slopes, seen at two steps only: several kinks inside the step could put
+    # f' there, so it is not confirmed wrong but unresolved (issue 14; the ladder measures
+    # again, and a kink settled over three steps confirms it: test_kinks_near.py)
+    assert refined(0.1, 0.1, analytic=1.2).status[0, 0] == UNRESOLVED
 
 
 @pytest.mark.parametrize(("ratio", "is_kink"), [(0.74, False), (0.76, True)])

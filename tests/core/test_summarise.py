@@ -1,6 +1,7 @@
-"""A row's worst element: the largest |analytic - numeric|, named by its label."""
+"""A row's worst element, its norms (scaled: no overflow) and the global diff over blocks."""
 
 import numpy as np
+import pytest
 
 from gradient_check import check, check_jacobian
 from gradient_check.core.summarise import worst_element
@@ -37,3 +38,59 @@ def test_a_jacobian_row_names_its_worst_entry_by_output_and_parameter():
     assert row.worst_index == "out[1] / params[2]"
     assert row.worst_analytic == J[1, 2]
     assert abs(row.worst_numeric - A[1, 2]) < 1e-8
+
+
+def test_the_global_diff_is_the_texts_formula_over_every_block():
+    from gradient_check import relative_difference
+
+    W, b = np.array([[0.5, -1.0], [2.0, 0.25]]), np.array([1.5, -0.5])
+
+    def loss(p):
+        return float(np.sum(p["W"] ** 3) / 3 + np.sum(np.sin(p["b"])))
+
+    grads = {"W": W**2 * 1.1, "b": np.cos(b)}
+    report = check(loss, {"W": W, "b": b}, grads)
+    analytic = np.concatenate([grads["W"].ravel(), grads["b"]])
+    exact = np.concatenate([(W**2).ravel(), np.cos(b)])
+    assert report.diff == pytest.approx(relative_difference(analytic, exact), rel=1e-7)
+    assert report.row("b").diff < 1e-9 and report.wrong == ["W"]
+
+
+@pytest.mark.parametrize("scale", [1e154, 1e160])
+def test_block_norms_of_huge_derivatives_neither_overflow_nor_nan(scale):
+    # two outputs: "big" of order `scale` (its squares overflow), "small" of order 1
+    def f(p):
+        x = p["x"]
+        return {"big": np.array([scale * np.sin(x[0]) * x[1]]), "small": np.cos(x)}
+
+    def blocks(p, factor=1.0):
+        x = p["x"]
+        big = factor * scale * np.array([[np.cos(x[0]) * x[1], np.sin(x[0])]])
+        return {"big": {"x": big}, "small": {"x": np.diag(-np.sin(x))}}
+
+    params = {"x": np.array([0.3, 1.2])}
+    good = check_jacobian(f, params, blocks)
+    assert good.ok and good.diff < 1e-8 and good.row("x", "big").diff < 1e-8
+    doubled = check_jacobian(f, params, lambda p: blocks(p, factor=2.0))
+    assert doubled.wrong == ["big / x"] and not doubled.ok
+    assert doubled.row("x", "big").diff == pytest.approx(1 / 3, rel=1e-6)  # not NaN
+    assert doubled.diff == pytest.approx(1 / 3, rel=1e-6)  # "small" is nothing beside it
+
+
+def test_a_zero_block_of_a_larger_problem_passes_against_the_problems_scale_quietly():
+    # ds/dc is exactly zero: judged absolutely, against the whole Jacobian, with no note
+    def f(p):
+        return {"y": p["x"] ** 2, "s": np.array([np.sum(p["x"])])}
+
+    def blocks(p):
+        return {
+            "y": {"x": np.diag(2 * p["x"]), "c": np.zeros((2, 1))},
+            "s": {"x": np.ones((1, 2)), "c": np.zeros((1, 1))},
+        }
+
+    report = check_jacobian(f, {"x": np.array([0.5, -2.0]), "c": np.array([1.0])}, blocks)
+    assert report.ok and not report.stationary
+    zero = report.row("c", "s")
+    assert zero.absolute and zero.diff == 0.0 and zero.error_bound < 1e-9
+    assert not any("zero" in note for note in report.notes)
+    assert not report.row("x", "y").absolute

@@ -10,7 +10,7 @@ import textwrap
 
 import numpy as np
 
-from gradient_check.mutation.report import Outcome
+from gradient_check.mutation.report import MutantOutcome
 
 
 def linear_sigmoid_backward(X, W, b, Y):
@@ -68,8 +68,8 @@ def output_judge(reference, args, checked=None):
     def judge(mutant):
         actual = mutant(*args)
         if same(actual, range(len(expected))):
-            return Outcome.EQUIVALENT
+            return MutantOutcome.EQUIVALENT
         caught = not same(actual, range(len(expected)) if checked is None else checked)
-        return Outcome.CAUGHT if caught else Outcome.SURVIVED
+        return MutantOutcome.CAUGHT if caught else MutantOutcome.SURVIVED
 
     return judge

@@ -9,7 +9,7 @@ from gradient_check import nn
 from gradient_check.mutation.errors import MutationError
 from gradient_check.mutation.judge import mutation_test, mutation_test_network
 from gradient_check.mutation.mutants import generate_mutants
-from gradient_check.mutation.report import Outcome, overall
+from gradient_check.mutation.report import MutantOutcome, overall
 from gradient_check.mutation.targets import backward_targets
 from gradient_check.nn.reference import reference_networks
 
@@ -63,18 +63,21 @@ def test_mutation_test_of_a_backward_function_catches_crashes_and_lets_tiny_chan
     report = mutation_test(regression_backward, regression_loss, params, args)
 
     assert report.target == "regression_backward"
-    assert result_of(report, "dw = -(2 * X.T @ r / m + 1e-12 * p['w'])").outcome is Outcome.CAUGHT
+    assert (
+        result_of(report, "dw = -(2 * X.T @ r / m + 1e-12 * p['w'])").outcome
+        is MutantOutcome.CAUGHT
+    )
     assert result_of(report, "db = 2 * np.sum(r) * m").detail.startswith("confirmed wrong: b")
     crash = result_of(report, "dw = 2 * X @ r / m + 1e-12 * p['w']")
-    assert crash.outcome is Outcome.CRASHED and crash.detail.startswith("ValueError")
+    assert crash.outcome is MutantOutcome.CRASHED and crash.detail.startswith("ValueError")
     # dropping the 1e-12 term changes w's gradient far below a finite difference's error
     survivor = result_of(report, "dw = 2 * X.T @ r / m")
-    assert survivor.outcome is Outcome.SURVIVED
+    assert survivor.outcome is MutantOutcome.SURVIVED
     assert "within estimated error" in survivor.detail and "changed w by" in survivor.detail
     assert {r.mutant.mutated_line for r in report.survivors} >= {"dw = 2 * X.T @ r / m"}
     assert all("1e-12" in r.mutant.original_line for r in report.survivors)
     counts = report.counts
-    caught, survived = counts[Outcome.CAUGHT], counts[Outcome.SURVIVED]
+    caught, survived = counts[MutantOutcome.CAUGHT], counts[MutantOutcome.SURVIVED]
     assert survived == len(report.survivors) and report.score == caught / (caught + survived)
     assert report.evaluations > 0
     for name, value in saved.items():
@@ -90,10 +93,10 @@ def test_mutants_writing_into_params_or_returning_nan_are_crashed_and_params_res
 
     report = mutation_test(inplace_backward, loss, params, (x,))
     written = result_of(report, "w *= 2.0")
-    assert written.outcome is Outcome.CRASHED
+    assert written.outcome is MutantOutcome.CRASHED
     assert written.detail.startswith("the mutant wrote into the parameters (w[0])")
     np.testing.assert_array_equal(params["w"], [0.5, -1.5, 2.0])
-    assert result_of(report, "w *= 0.5").outcome is Outcome.CRASHED
+    assert result_of(report, "w *= 0.5").outcome is MutantOutcome.CRASHED
     np.testing.assert_array_equal(params["w"], [0.5, -1.5, 2.0])
 
 
@@ -105,9 +108,9 @@ def test_non_finite_mutant_gradients_are_crashed_without_warnings():
     report = mutation_test(reciprocal_backward, loss, params, families=["remove-term"])
     # dividing by zero gives inf: CRASHED (the check refuses a non-finite gradient), no warning
     zero = result_of(report, "return {'w': 1.0 / zero}")
-    assert zero.outcome is Outcome.CRASHED
+    assert zero.outcome is MutantOutcome.CRASHED
     assert zero.detail == "gradient of w[0] is inf: not finite, so not checked"
-    assert result_of(report, "return {'w': 1.0 / w}").outcome is Outcome.EQUIVALENT
+    assert result_of(report, "return {'w': 1.0 / w}").outcome is MutantOutcome.EQUIVALENT
 
 
 def test_an_unmutated_backward_that_fails_the_check_is_refused():
@@ -140,15 +143,17 @@ def test_network_mutation_restores_the_methods_and_judges_each_mutant():
         np.testing.assert_array_equal(value, grads[name])
 
     caught = result_of(linear, "dB = dB * m")
-    assert caught.outcome is Outcome.CAUGHT and caught.detail.startswith("confirmed wrong: B1, B2")
+    assert caught.outcome is MutantOutcome.CAUGHT and caught.detail.startswith(
+        "confirmed wrong: B1, B2"
+    )
     dead = result_of(linear, "return -self._backward_with_bug(dZ)")  # runs only with a bug set
-    assert dead.outcome is Outcome.EQUIVALENT
+    assert dead.outcome is MutantOutcome.EQUIVALENT
     assert dead.detail == "parameter gradients bitwise unchanged"
     crashed = result_of(linear, "dW = X @ dZ / m")
-    assert crashed.outcome is Outcome.CRASHED
+    assert crashed.outcome is MutantOutcome.CRASHED
     counts = linear.counts
     assert sum(counts.values()) == len(linear.results) == len(generate_mutants(nn.Linear.backward))
-    assert counts[Outcome.CRASHED] > 0 and counts[Outcome.SURVIVED] == 0
+    assert counts[MutantOutcome.CRASHED] > 0 and counts[MutantOutcome.SURVIVED] == 0
     assert linear.score == 1.0
     assert linear.evaluations > 0
     assert overall(reports).counts == counts
@@ -167,10 +172,10 @@ def test_only_the_networks_parameter_gradients_count_for_equivalence():
     X = np.random.default_rng(0).standard_normal((6, 3))
     Y = np.random.default_rng(1).standard_normal((6, 2))
     [report] = mutation_test_network(net, X, Y, targets=[nn.Linear], families="add-factor")
-    assert result_of(report, "dX = 2 * (dZ @ W.T)").outcome is Outcome.EQUIVALENT
-    assert result_of(report, "return 2 * dX").outcome is Outcome.EQUIVALENT
+    assert result_of(report, "dX = 2 * (dZ @ W.T)").outcome is MutantOutcome.EQUIVALENT
+    assert result_of(report, "return 2 * dX").outcome is MutantOutcome.EQUIVALENT
     # l2 = 0: the L2 term is zero, and mutating it changes nothing either
-    assert result_of(report, "dW = 2 * (dW + self.l2 / m * W)").outcome is Outcome.CAUGHT
+    assert result_of(report, "dW = 2 * (dW + self.l2 / m * W)").outcome is MutantOutcome.CAUGHT
 
 
 def test_reference_networks_keep_kinks_and_accidental_equivalence_away():

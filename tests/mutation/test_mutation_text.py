@@ -11,7 +11,7 @@ from mutation_samples import (
     square_backward,
 )
 
-from gradient_check.mutation.report import MutationReport, Outcome
+from gradient_check.mutation.report import MutantOutcome, MutationReport
 from gradient_check.mutation.run import run_mutation_test
 from gradient_check.report import TEXT_FORMS
 
@@ -19,7 +19,7 @@ from gradient_check.report import TEXT_FORMS
 def judge_by_value(mutant):
     """CAUGHT below 30 at x = 3, SURVIVED (with the value) above."""
     value = mutant(3.0)
-    return (Outcome.SURVIVED, f"returned {value}") if value > 30 else Outcome.CAUGHT
+    return (MutantOutcome.SURVIVED, f"returned {value}") if value > 30 else MutantOutcome.CAUGHT
 
 
 def test_the_text_is_a_headline_then_one_diff_per_mutant_survivors_first():
@@ -66,7 +66,9 @@ def test_survivors_come_first_with_their_diff():
 
 
 def test_without_decided_mutants_the_score_is_not_applicable():
-    report = run_mutation_test(square_backward, lambda fn: (Outcome.EQUIVALENT, "same outputs"))
+    report = run_mutation_test(
+        square_backward, lambda fn: (MutantOutcome.EQUIVALENT, "same outputs")
+    )
     assert "score n/a" in str(report)
     assert str(MutationReport("nothing")) == (
         "Mutation test of nothing: 0 mutants (0 caught, 0 survived, 0 crashed, 0 equivalent); "

@@ -12,13 +12,13 @@ from mutation_samples import (
 from gradient_check.mutation.errors import MutationError
 from gradient_check.mutation.mutants import generate_mutants
 from gradient_check.mutation.operators import FAMILIES
-from gradient_check.mutation.report import MutantResult, Outcome
+from gradient_check.mutation.report import MutantOutcome, MutantResult
 from gradient_check.mutation.run import run_mutation_test
 
 
 def test_max_mutants_takes_every_family_in_turn():
     report = run_mutation_test(
-        linear_sigmoid_backward, lambda fn: Outcome.CAUGHT, max_mutants=len(FAMILIES)
+        linear_sigmoid_backward, lambda fn: MutantOutcome.CAUGHT, max_mutants=len(FAMILIES)
     )
     assert {r.mutant.family for r in report.results} == set(FAMILIES)
 
@@ -38,11 +38,11 @@ def test_run_mutation_test_counts_outcomes_and_scores_the_check():
         == len(report.results)
         == len(generate_mutants(linear_sigmoid_backward))
     )
-    assert counts[Outcome.CAUGHT] > 0 and counts[Outcome.CRASHED] > 0
-    assert counts[Outcome.SURVIVED] == 0 and report.survivors == []
+    assert counts[MutantOutcome.CAUGHT] > 0 and counts[MutantOutcome.CRASHED] > 0
+    assert counts[MutantOutcome.SURVIVED] == 0 and report.survivors == []
     assert report.score == 1.0
     crash = next(r for r in report.results if r.mutant.mutated_line == "Z = W @ X + b")
-    assert crash.outcome is Outcome.CRASHED
+    assert crash.outcome is MutantOutcome.CRASHED
     assert crash.detail.startswith("ValueError: ")
     assert crash.detail.endswith(f"(raised at line {crash.mutant.lineno})")
 
@@ -56,15 +56,17 @@ def test_a_check_blind_to_db_lets_db_mutants_survive():
     judge = output_judge(linear_sigmoid_backward, linear_sigmoid_inputs(), checked=[0])
     report = run_mutation_test(linear_sigmoid_backward, judge)
     counts = report.counts
-    assert counts[Outcome.SURVIVED] > 0
+    assert counts[MutantOutcome.SURVIVED] > 0
     assert all("db" in r.mutant.mutated_line for r in report.survivors)
-    caught, survived = counts[Outcome.CAUGHT], counts[Outcome.SURVIVED]
+    caught, survived = counts[MutantOutcome.CAUGHT], counts[MutantOutcome.SURVIVED]
     assert report.score == pytest.approx(caught / (caught + survived))
     assert 0 < report.score < 1
 
 
 def test_judge_detail_and_score_without_decided_mutants():
-    report = run_mutation_test(square_backward, lambda fn: (Outcome.EQUIVALENT, "same outputs"))
+    report = run_mutation_test(
+        square_backward, lambda fn: (MutantOutcome.EQUIVALENT, "same outputs")
+    )
     assert report.score is None
     assert {r.detail for r in report.results} == {"same outputs"}
     assert isinstance(report.results[0], MutantResult)
@@ -79,10 +81,10 @@ def test_keyboard_interrupt_from_the_judge_propagates():
 
 
 def test_judge_returning_something_else_than_an_outcome_is_an_error():
-    with pytest.raises(TypeError, match="judge must return an Outcome"):
+    with pytest.raises(TypeError, match="judge must return a MutantOutcome"):
         run_mutation_test(square_backward, lambda fn: True)
 
 
 def test_bad_max_mutants_is_refused():
     with pytest.raises(MutationError, match="max_mutants must be a non-negative int"):
-        run_mutation_test(square_backward, lambda fn: Outcome.CAUGHT, max_mutants=-1)
+        run_mutation_test(square_backward, lambda fn: MutantOutcome.CAUGHT, max_mutants=-1)

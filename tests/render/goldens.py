@@ -57,6 +57,37 @@ def kink() -> Report:
     )
 
 
+def kink_band() -> Report:
+    """|w| at w[0] = 0 given the subgradient 0.5: a pass whose texts' band says "wrong".
+
+    The numeric difference there is 0 and every other element is exact, so the whole
+    relative difference 0.5 / (1.5 + sqrt(2)) ~ 1.7e-01 comes from the kink.
+    """
+    return check(
+        lambda p: float(np.sum(np.abs(p["w"])) + np.sum(p["v"] ** 2) / 2),
+        {"w": np.array([0.0, 1.5, -0.5]), "v": np.array([0.25, -2.0])},
+        lambda p: {"w": np.where(p["w"] == 0, 0.5, np.sign(p["w"])), "v": p["v"]},
+        h=H,
+    )
+
+
+C = np.array([0.5, -1.5, 2.0])
+
+
+def stationary() -> Report:
+    """The minimum of 1.5 + ||w - C||^2 / 2, with 2**-44 of rounding left in the gradient.
+
+    Every difference is exactly 0, so the relative difference is 1: meaningless at a
+    stationary point, where the check judges absolutely (against the curvature x |C|).
+    """
+    return check(
+        lambda p: float(1.5 + np.sum((p["w"] - C) ** 2) / 2),
+        {"w": C.copy()},
+        lambda p: {"w": p["w"] - C + 2.0**-44},
+        h=H,
+    )
+
+
 A = np.array([[1.0, 2.0], [-0.5, 0.25], [3.0, -1.0]])
 
 
@@ -95,6 +126,8 @@ PROBLEMS = {
     "correct": correct,
     "wrong_w1": wrong_w1,
     "kink": kink,
+    "kink_band": kink_band,
+    "stationary": stationary,
     "jacobian": jacobian,
     "cannot_tell": cannot_tell,
 }

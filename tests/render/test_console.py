@@ -30,27 +30,32 @@ def _colour(text: Text) -> str | None:
     return None if colour is None else colour.name
 
 
-def test_evidence_cells_are_red_when_wrong_and_green_when_consistent(
+def test_outcome_cells_are_red_when_wrong_and_green_when_passed_and_bands_plain(
     reports: dict[str, Report],
 ) -> None:
     sheet = sheet_of(reports["wrong_w1"])
     table = sheet_table(sheet)
-    evidence = [c.title for c in sheet.columns].index("evidence")
-    w1, b1 = table.columns[evidence].cells
-    assert (w1.plain, _colour(w1)) == ("confirmed wrong (8)", "red")
-    assert (b1.plain, _colour(b1)) == ("within estimated error", "green")
+    titles = [c.title for c in sheet.columns]
+    w1, b1 = table.columns[titles.index("outcome")].cells
+    assert (w1.plain, _colour(w1)) == ("fail: 8 confirmed wrong", "red")
+    assert (b1.plain, _colour(b1)) == ("pass", "green")
+    # a band beside the outcome is never coloured as if it were a verdict
+    assert [_colour(c) for c in table.columns[titles.index("band (texts)")].cells] == [None] * 2
     for column in table.columns:  # numbers align on the right
         numeric = column.header in ("rel. diff", "analytic", "numeric")
         assert column.justify == ("right" if numeric else "left")
 
 
 def test_detail_and_summary_lines_are_styled_by_their_tags(reports: dict[str, Report]) -> None:
-    group = report_renderable(reports["kink"])
+    group = report_renderable(reports["kink_band"])
     lines = [r for r in group.renderables if isinstance(r, Text)]
     kinks = [line for line in lines if line.plain.startswith(("w:", "    w[0]"))]
     assert [_colour(line) for line in kinks] == ["cyan", "cyan"]
-    headline, evidence = lines[len(kinks)], lines[len(kinks) + 1]
-    assert headline.plain.startswith("relative difference") and _colour(headline) == "green"
-    assert evidence.plain.startswith("evidence:") and _colour(evidence) == "green"
+    headline, band = lines[len(kinks)], lines[len(kinks) + 1]
+    assert headline.plain.startswith("pass") and _colour(headline) == "green"
+    assert band.plain.startswith("texts' relative difference") and _colour(band) is None
+    assert "band: wrong" in band.plain  # plain, not red: it does not decide this check
     wrong = report_renderable(reports["wrong_w1"]).renderables
     assert _colour(wrong[1]) == _colour(wrong[2]) == "red"  # "W1: 8 element(s) wrong", W1[2, 0]
+    cannot_tell = [r for r in report_renderable(reports["cannot_tell"]).renderables[1:]]
+    assert cannot_tell[0].plain.startswith("cannot tell") and _colour(cannot_tell[0]) == "yellow"

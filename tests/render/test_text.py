@@ -7,12 +7,13 @@ import re
 import pytest
 from goldens import PROBLEMS, golden
 
-from gradient_check import Evidence, Report, Verdict
+from gradient_check import Outcome, Report, Verdict
 from gradient_check.render.text import (
-    ADVICE,
+    BAND,
     KINK,
     WRONG_ELEMENT,
-    evidence_tag,
+    band_range,
+    outcome_tag,
     render_text,
     sheet_of,
     verdict_tag,
@@ -52,15 +53,75 @@ def test_every_piece_carries_its_meaning(reports: dict[str, Report]) -> None:
     sheet = sheet_of(reports["wrong_w1"])
     titles = [c.title for c in sheet.columns]
     w1, b1 = ({titles[i]: piece for i, piece in enumerate(row)} for row in sheet.rows)
-    assert w1["evidence"].tag == evidence_tag(Evidence.WRONG)
-    assert w1["verdict (texts)"].tag == verdict_tag(Verdict.WRONG)
-    assert b1["evidence"].tag == evidence_tag(Evidence.CONSISTENT)
+    assert w1["outcome"].tag == outcome_tag(Outcome.WRONG)
+    assert w1["band (texts)"].tag == verdict_tag(Verdict.WRONG)
+    assert b1["outcome"].tag == outcome_tag(Outcome.PASS)
     assert {line.tag for line in sheet.details} == {WRONG_ELEMENT}
     assert [c.title for c in sheet.columns if c.numeric] == ["rel. diff", "analytic", "numeric"]
-    assert sheet.summary[0].tag == verdict_tag(Verdict.WRONG)
-    assert sheet.summary[1].tag == evidence_tag(Evidence.WRONG)
+    assert sheet.summary[0].tag == outcome_tag(Outcome.WRONG)
+    assert sheet.summary[1].tag == BAND
 
     assert {line.tag for line in sheet_of(reports["kink"]).details} == {KINK}
     cannot_tell = sheet_of(reports["cannot_tell"])
-    assert [line.tag for line in cannot_tell.details] == [ADVICE]
-    assert cannot_tell.rows[0][4].tag == evidence_tag(Evidence.CANNOT_TELL)
+    assert cannot_tell.details == ()  # why and what would decide it: in the headline
+    assert cannot_tell.rows[0][2].tag == outcome_tag(Outcome.CANNOT_TELL)
+
+
+def _summary(report: Report) -> list[str]:
+    return [line.text for line in sheet_of(report).summary]
+
+
+@pytest.mark.parametrize(
+    ("name", "outcome", "headline"),
+    [
+        ("correct", Outcome.PASS, "pass — every element agrees"),
+        ("wrong_w1", Outcome.WRONG, "fail: confirmed wrong in W1 (8 elements)"),
+        ("jacobian", Outcome.WRONG, "fail: confirmed wrong in s / c (1 element)"),
+        ("kink_band", Outcome.PASS, "pass — every element agrees"),
+        ("stationary", Outcome.PASS, "pass — at a stationary point, every element agrees"),
+        ("cannot_tell", Outcome.CANNOT_TELL, "cannot tell — w: the finite difference's"),
+    ],
+)
+def test_the_outcome_is_the_first_summary_line_and_the_table_says_the_same(
+    name: str, outcome: Outcome, headline: str, reports: dict[str, Report]
+) -> None:
+    report = reports[name]
+    assert report.outcome is outcome and report.ok is (outcome is Outcome.PASS)
+    first, band = _summary(report)[:2]
+    assert first == report.headline and first.startswith(headline)
+    assert band.startswith(f"texts' relative difference {report.diff:.1e}, band: ")
+    cells = {row[0].text: row[2].text for row in sheet_of(report).rows}
+    for row in report.parameters:  # each row's cell opens with its own outcome
+        assert cells[row.block].startswith(row.outcome.value.split(":")[0])
+    text = str(report)
+    for words in (v.words for v in Verdict):  # the texts' advice is never a headline
+        assert words not in text
+
+
+def test_a_band_that_looks_alarming_says_why_it_does_not_decide(
+    reports: dict[str, Report],
+) -> None:
+    kink = _summary(reports["kink_band"])
+    assert kink[0].endswith("; 1 element at a kink takes a valid subgradient")
+    assert kink[1] == (
+        "texts' relative difference 1.0e-01, band: wrong (> 1e-2); all of it from kinks "
+        "(1 element), where the analytic value is a valid subgradient; every other element "
+        "agrees"
+    )
+    stationary = _summary(reports["stationary"])
+    assert stationary[1].endswith(
+        "band: wrong (> 1e-2); meaningless at a stationary point: every element was judged "
+        "absolutely"
+    )
+    assert any(line.startswith("note: stationary point:") for line in stationary)
+    cannot_tell = _summary(reports["cannot_tell"])
+    assert "band: correct (< 1e-7); not to be trusted" in cannot_tell[1]
+    assert cannot_tell[0].endswith("evaluate the function in float64")  # what would decide
+    assert _summary(reports["correct"])[1] == (
+        "texts' relative difference 0.0e+00, band: correct (< 1e-7)"
+    )
+
+
+def test_band_ranges_follow_the_edges_and_their_scale() -> None:
+    assert [band_range(v) for v in Verdict] == ["< 1e-7", "1e-7..1e-4", "1e-4..1e-2", "> 1e-2"]
+    assert band_range(Verdict.SUSPICIOUS, 100.0) == "1e-2..1e0"

@@ -18,8 +18,9 @@ from ..core.engine import Settings, make_settings
 from ..core.evaluate import guard_parameters
 from ..core.flatten import ParameterVector, flatten, leaves
 from ..core.judge import DEFAULT_MARGIN
-from ..core.outputs import OutputSpec, vector_spec
+from ..core.outputs import OutputSpec, read_like, vector_spec
 from ..errors import InvalidProblemError
+from .calls import UserFunction, require_callable
 from .structural import nondeterminism, nonlinearity
 
 # Random mode's directions per tensor: one direction misses a wrong block only when it is
@@ -31,6 +32,7 @@ CONVENTIONS = ("pytorch", "jax")  # complex gradients: dL/dRe + i dL/dIm, or its
 # cotangents and tangents are not the very numbers the engine (seed) draws its probes from.
 PROBE_SEED_OFFSET = 1
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
+NONDETERMINISM = "the nondeterminism probe: two calls at the same point"
 
 OPTION_DEFAULTS = {
     "h": "auto",
@@ -54,11 +56,24 @@ def settings_of(options: dict[str, Any]) -> Settings:
 
 def mode_directions(mode: str, directions: int) -> int | None:
     """Random directions per tensor for ``mode="random"``; None for ``mode="full"``."""
-    if mode not in MODES:
+    if not isinstance(mode, str) or mode not in MODES:
         raise InvalidProblemError(f"`mode` is {mode!r}; choose 'full' or 'random'.")
-    if mode == "random" and (not isinstance(directions, int) or directions < 1):
+    whole = isinstance(directions, (int, np.integer)) and not isinstance(directions, bool)
+    if mode == "random" and (not whole or directions < 1):
         raise InvalidProblemError(f"`directions` must be a positive int; got {directions!r}.")
-    return directions if mode == "random" else None
+    return int(directions) if mode == "random" else None
+
+
+def check_tolerance(nondet_tol: Any) -> float:
+    """``nondet_tol`` as a float: a finite number >= 0 (a negative one would call every
+    derivative nondeterministic)."""
+    number = isinstance(nondet_tol, (int, float, np.integer, np.floating))
+    if isinstance(nondet_tol, bool) or not number or not 0 <= nondet_tol < np.inf:
+        raise InvalidProblemError(
+            f"`nondet_tol` must be a finite number >= 0; got {nondet_tol!r}. It is how far two "
+            "calls of the derivative at the same point may differ (0: not at all)."
+        )
+    return float(nondet_tol)
 
 
 def check_convention(convention: str) -> None:
@@ -119,10 +134,16 @@ class Precision:
 
 
 def repeatability(
-    params: Any, vector: ParameterVector, call: Callable[[], np.ndarray], tol: float, what: str
+    params: Any,
+    vector: ParameterVector,
+    call: Callable[[], np.ndarray],
+    tol: float,
+    user: UserFunction,
 ) -> tuple[list[str], float]:
-    """The nondeterminism probe of a derivative ``what``, guarded against writes to params."""
-    with guard_parameters(params, vector, f"`{what}`"):
+    """The nondeterminism probe of the derivative ``user``: two calls at ``params``, guarded
+    against writes to them."""
+    what = user.call.split("(")[0]
+    with guard_parameters(params, vector, f"`{what}`"), user.during(NONDETERMINISM):
         return nondeterminism(call, tol, what)
 
 
@@ -137,14 +158,15 @@ class Opening:
     spec: OutputSpec  # the outputs of the function whose derivative is checked, at params
     rng: np.random.Generator  # the structural probes' generator
     precision: Precision  # of everything the derivative under check returns
+    nondet_tol: float  # how far two calls of the derivative at one point may differ
 
-    def tangent_map(self, product: Callable[[Any, Any], Any]) -> Callable[[np.ndarray], np.ndarray]:
+    def tangent_map(self, product: UserFunction, like: str) -> Callable[[np.ndarray], np.ndarray]:
         """A JVP or HVP ``product(params, v)`` as a real map: v as real coordinates in,
-        its result read as the function's real outputs (float64) out."""
+        its result, which is shaped ``like`` the function's outputs, as float64 out."""
 
         def apply(tangent: np.ndarray) -> np.ndarray:
             given = self.precision.seen(product(self.params, self.vector.unflatten(tangent)))
-            return np.asarray(self.spec.read(given), dtype=np.float64)
+            return read_like(self.spec, given, product.call, like)
 
         return apply
 
@@ -152,18 +174,20 @@ class Opening:
         self,
         apply: Callable[[np.ndarray], np.ndarray],
         size: int,
-        nondet_tol: float,
-        what: str,
+        user: UserFunction,
         argument: str,
     ) -> tuple[tuple[str, ...], float]:
         """The structural checks of a linear map ``apply`` of a real ``argument`` of length
-        ``size`` (a VJP's cotangent, a JVP's tangent): linearity, then two calls at the same
-        point. Returns the problems found and the two calls' spread."""
+        ``size`` (a VJP's cotangent, a JVP's tangent), which calls ``user``: linearity, then
+        two calls at the same point. Returns the problems found and the two calls' spread."""
+        what = user.call.split("(")[0]
         with guard_parameters(self.params, self.vector, f"`{what}`"):
-            problems = nonlinearity(
-                apply, size, self.rng, what, argument, lambda: self.precision.eps
-            )
-            found, spread = nondeterminism(lambda: apply(np.ones(size)), nondet_tol, what)
+            with user.during(f"the linearity probe: zero, random, scaled and summed {argument}s"):
+                problems = nonlinearity(
+                    apply, size, self.rng, what, argument, lambda: self.precision.eps
+                )
+            with user.during(NONDETERMINISM):
+                found, spread = nondeterminism(lambda: apply(np.ones(size)), self.nondet_tol, what)
         return (*problems, *found), spread
 
 
@@ -173,6 +197,7 @@ def open_check(
     options: dict[str, Any],
     mode: str,
     directions: int,
+    nondet_tol: float,
     what: str = "f",
     root: str = "out",
 ) -> Opening:
@@ -182,10 +207,12 @@ def open_check(
     settings = settings_of(options)
     vector = flatten(params)
     k = mode_directions(mode, directions)
+    tolerance = check_tolerance(nondet_tol)
+    require_callable(function, f"{what}(params)")
     with guard_parameters(params, vector, f"`{what}`"):
         spec = vector_spec(function(params), what, root=root)
     rng = np.random.default_rng(settings.seed + PROBE_SEED_OFFSET)
-    return Opening(params, settings, vector, k, spec, rng, Precision())
+    return Opening(params, settings, vector, k, spec, rng, Precision(), tolerance)
 
 
 def columns(

@@ -8,14 +8,17 @@ from typing import Any
 import numpy as np
 
 from ..core.engine import make_settings, restores_rng, run_check
-from ..core.flatten import flatten, flatten_like
+from ..core.flatten import flatten
 from ..core.judge import DEFAULT_MARGIN
+from ..core.match import flatten_like
 from ..core.outputs import OutputSpec
 from ..core.steps import Step
 from ..errors import InvalidProblemError
 from ..report import Report
+from .calls import UserFunction, require_callable
 from .derivatives import (
     check_convention,
+    check_tolerance,
     conjugate_imaginary,
     derivative_eps,
     project,
@@ -74,18 +77,21 @@ def check(
     """
     check_convention(convention)
     settings = make_settings(h, scheme, margin, band_scale, promote, seed)
+    tolerance = check_tolerance(nondet_tol)
+    require_callable(loss, "loss(params)")
 
     vector = flatten(params)
     problems, spread = [], 0.0
-
-    def flat_grads() -> np.ndarray:
-        return flatten_like(grads(params), vector, "grads")
-
-    if callable(grads):
-        problems, spread = repeatability(params, vector, flat_grads, nondet_tol, "grads")
+    user = UserFunction(grads, "grads(params)", "check") if callable(grads) else None
+    if user is None:
+        flatten_like(grads, vector, "grads")  # misshapen: named before the loss is evaluated
+    else:
+        problems, spread = repeatability(
+            params, vector, lambda: flatten_like(user(params), vector, "grads"), tolerance, user
+        )
 
     def analytic(_spec: OutputSpec, directions: np.ndarray | None):
-        given = grads(params) if callable(grads) else grads
+        given = grads if user is None else user(params)
         flat = flatten_like(given, vector, "grads")
         if convention == "jax":
             flat = conjugate_imaginary(flat, vector)
@@ -112,16 +118,25 @@ def check(
 def assert_gradients_close(
     loss: Callable[[Any], Any], params: Any, grads: Any, **options: Any
 ) -> Report:
-    """Run ``check`` and raise AssertionError, with the report's table, unless it is ok.
+    """Run ``check`` and raise AssertionError unless its outcome is a pass.
+
+    The message's first line is the outcome and why ("gradient check failed: confirmed
+    wrong in W1 (3 elements)", "gradient check: cannot tell — ... use a smaller step h");
+    the report's table follows.
 
     >>> import numpy as np
     >>> x = np.array([1.0, 2.0])
     >>> assert_gradients_close(lambda v: float(v @ v), x, 3 * x)
     Traceback (most recent call last):
     ...
-    AssertionError: gradient check failed...
+    AssertionError: gradient check failed: confirmed wrong in params (2 elements)...
     """
     report = check(loss, params, grads, **options)
     if not report.ok:
-        raise AssertionError(f"gradient check failed: {report.evidence.value}\n\n{report}")
+        headline = report.headline
+        if headline.startswith("fail: "):
+            message = f"gradient check failed: {headline.removeprefix('fail: ')}"
+        else:
+            message = f"gradient check: {headline}"
+        raise AssertionError(f"{message}\n\n{report}")
     return report

@@ -8,13 +8,16 @@ from typing import Any
 
 import numpy as np
 
+from ..core.describe import count
 from ..core.engine import AnalyticFn, restores_rng, run_check
 from ..core.outputs import OutputSpec
 from ..errors import InvalidProblemError
 from ..report import Report
 from .blocks import jacobian_matrix
+from .calls import UserFunction, require_callable
 from .derivatives import DEFAULT_DIRECTIONS, Opening, columns, open_check, project, repeatability
 
+CHECK = "check_hessian"
 # A Hessian asymmetric by less than this many ulps of its own precision, relatively
 # (||H - H^T|| / ||H||), is symmetric: it differs from H^T by rounding alone.
 SYMMETRY_ULPS = 64
@@ -49,11 +52,21 @@ def check_hessian(
     """
     if (hessian is None) == (hvp is None):
         raise InvalidProblemError("Give exactly one of `hessian` and `hvp`.")
-    opening = open_check(grad, params, options, mode, directions, what="grad", root="grad")
-    if hessian is not None:
-        analytic, problems, spread, extra = _given_hessian(opening, hessian, nondet_tol)
+    hint = " check_hessian differentiates the gradient function `grad`."
+    require_callable(grad, "grad(params)", hint)
+    products = None if hvp is None else UserFunction(hvp, "hvp(params, vector)", CHECK)
+    opening = open_check(
+        grad, params, options, mode, directions, nondet_tol, what="grad", root="grad"
+    )
+    if opening.spec.size != opening.vector.size:
+        raise InvalidProblemError(
+            f"`grad` returned {count(opening.spec.size, 'real value')} but `params` holds "
+            f"{opening.vector.size}: grad(params) returns the gradient, shaped like params."
+        )
+    if products is None:
+        analytic, problems, spread, extra = _given_hessian(opening, hessian)
     else:
-        analytic, problems, spread, extra = _given_hvp(opening, hvp, nondet_tol)
+        analytic, problems, spread, extra = _given_hvp(opening, products)
     report = run_check(
         grad,
         params,
@@ -71,17 +84,18 @@ def check_hessian(
     return replace(report, notes=(*report.notes, note))
 
 
-def _given_hessian(opening: Opening, hessian: Any, nondet_tol: float) -> Analytic:
+def _given_hessian(opening: Opening, hessian: Any) -> Analytic:
     """The Hessian given as blocks (or a function returning them): read once, projected."""
+    user = UserFunction(hessian, "hessian(params)", CHECK) if callable(hessian) else None
 
     def matrix() -> np.ndarray:
-        given = hessian(opening.params) if callable(hessian) else hessian
-        return jacobian_matrix(opening.precision.seen(given), opening.spec, opening.vector)
+        given = opening.precision.seen(hessian if user is None else user(opening.params))
+        return jacobian_matrix(given, opening.spec, opening.vector, "hessian", of="grad")
 
     problems, spread = [], 0.0
-    if callable(hessian):
+    if user is not None:
         problems, spread = repeatability(
-            opening.params, opening.vector, matrix, nondet_tol, "hessian"
+            opening.params, opening.vector, matrix, opening.nondet_tol, user
         )
     full = matrix()
 
@@ -91,14 +105,15 @@ def _given_hessian(opening: Opening, hessian: Any, nondet_tol: float) -> Analyti
     return analytic, tuple(problems), spread, {"asymmetry": _asymmetry(full)}
 
 
-def _given_hvp(opening: Opening, hvp: Callable[[Any, Any], Any], nondet_tol: float) -> Analytic:
+def _given_hvp(opening: Opening, hvp: UserFunction) -> Analytic:
     """The Hessian given as a product hvp(params, v): its columns H e_i, or H v^T."""
-    column, size = opening.tangent_map(hvp), opening.vector.size
-    problems, spread = opening.probe(column, size, nondet_tol, "hvp", "vector")
+    column, size = opening.tangent_map(hvp, "grad's output"), opening.vector.size
+    problems, spread = opening.probe(column, size, hvp, "vector")
     extra: dict[str, float] = {}
 
     def analytic(_spec: OutputSpec, plan: np.ndarray | None):
-        found = columns(column, size, plan)
+        with hvp.during("the Hessian column by column" if plan is None else "random vectors"):
+            found = columns(column, size, plan)
         extra["asymmetry"] = _asymmetry(found if plan is None else plan @ found)
         return found, opening.precision.eps
 

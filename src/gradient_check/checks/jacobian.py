@@ -17,7 +17,8 @@ from ..core.flatten import flatten, leaves
 from ..core.outputs import OutputSpec
 from ..report import Report
 from .blocks import jacobian_matrix
-from .derivatives import derivative_eps, project, repeatability, settings_of
+from .calls import UserFunction, require_callable
+from .derivatives import check_tolerance, derivative_eps, project, repeatability, settings_of
 
 
 @restores_rng
@@ -38,15 +39,21 @@ def check_jacobian(
         (True, ['out / params'])
     """
     settings = settings_of(options)
+    tolerance = check_tolerance(nondet_tol)
+    require_callable(f, "f(params)")
+    vector = flatten(params)
     problems, spread = [], 0.0
-    if callable(jacobian):
+    user = (
+        UserFunction(jacobian, "jacobian(params)", "check_jacobian") if callable(jacobian) else None
+    )
+    if user is not None:
         problems, spread = repeatability(
-            params, flatten(params), lambda: _dense(jacobian(params)), nondet_tol, "jacobian"
+            params, vector, lambda: _dense(user(params)), tolerance, user
         )
 
     def analytic(spec: OutputSpec, directions: np.ndarray | None):
-        given = jacobian(params) if callable(jacobian) else jacobian
-        matrix = jacobian_matrix(given, spec, flatten(params))
+        given = jacobian if user is None else user(params)
+        matrix = jacobian_matrix(given, spec, vector)
         return project(matrix, directions), derivative_eps(given)
 
     return run_check(
@@ -63,7 +70,10 @@ def check_jacobian(
 
 
 def _dense(structure: Any) -> np.ndarray:
-    """Every number of a structure of arrays as one real vector (complex as re, im pairs)."""
-    return np.concatenate(
-        [np.ravel(np.asarray(v, dtype=complex)).view(float) for _, _, v in leaves(structure)]
-    )
+    """Every number of a structure of arrays as one real vector (complex as re, im pairs),
+    to compare two calls of a Jacobian function."""
+    try:
+        values = [np.ravel(np.asarray(v, dtype=complex)) for _, _, v in leaves(structure)]
+    except (TypeError, ValueError):  # not numbers: reading the blocks names what it is
+        return np.full(1, np.nan)
+    return np.concatenate([v.view(float) for v in values]) if values else np.zeros(0)

@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from ..core.engine import restores_rng, run_check
-from ..core.flatten import flatten_like
+from ..core.match import flatten_like
 from ..core.outputs import OutputSpec
 from ..report import Report
+from .calls import UserFunction
 from .derivatives import (
     DEFAULT_DIRECTIONS,
     Opening,
@@ -26,6 +27,7 @@ from .derivatives import (
     open_check,
 )
 
+VJP = "vjp(params, cotangent)"
 # row(spec, cotangent): the VJP of one real cotangent, as real parameter coordinates
 RowFn = Callable[[OutputSpec, np.ndarray], np.ndarray]
 
@@ -51,22 +53,23 @@ def check_vjp(
     names the (output, parameter) block. Also tests that the VJP is linear in the cotangent.
     """
     check_convention(convention)
-    opening = open_check(f, params, options, mode, directions)
+    user = UserFunction(vjp, VJP, "check_vjp", hint=" For a Jacobian matrix, use check_jacobian.")
+    opening = open_check(f, params, options, mode, directions, nondet_tol)
     vector, spec0, precision = opening.vector, opening.spec, opening.precision
 
     def row(spec: OutputSpec, cotangent: np.ndarray) -> np.ndarray:
-        given = precision.seen(vjp(params, spec.unflatten(cotangent)))
-        flat = flatten_like(given, vector, "vjp")
+        given = precision.seen(user(params, spec.unflatten(cotangent)))
+        flat = flatten_like(given, vector, VJP)
         return conjugate_imaginary(flat, vector) if convention == "jax" else flat
 
-    problems, spread = opening.probe(
-        lambda u: row(spec0, u), spec0.size, nondet_tol, "vjp", "cotangent"
-    )
+    problems, spread = opening.probe(lambda u: row(spec0, u), spec0.size, user, "cotangent")
     if opening.directions is not None:
-        return _random_vjp(f, opening, row, problems, spread)
+        with user.during("projections on random cotangents"):
+            return _random_vjp(f, opening, row, problems, spread)
 
     def analytic(spec: OutputSpec, _directions: None):
-        return np.array([row(spec, e) for e in np.eye(spec.size)]), precision.eps
+        with user.during("the Jacobian row by row: one-hot cotangents"):
+            return np.array([row(spec, e) for e in np.eye(spec.size)]), precision.eps
 
     return run_check(
         f,
@@ -146,12 +149,14 @@ def check_jvp(
     ``mode="random"`` compares jvp(v) with finite differences along ``directions`` random
     tangents per tensor (2 evaluations each). Also tests linearity in the tangent.
     """
-    opening = open_check(f, params, options, mode, directions)
-    column, size = opening.tangent_map(jvp), opening.vector.size
-    problems, spread = opening.probe(column, size, nondet_tol, "jvp", "tangent")
+    user = UserFunction(jvp, "jvp(params, tangent)", "check_jvp")
+    opening = open_check(f, params, options, mode, directions, nondet_tol)
+    column, size = opening.tangent_map(user, "f's output"), opening.vector.size
+    problems, spread = opening.probe(column, size, user, "tangent")
 
     def analytic(_spec: OutputSpec, plan: np.ndarray | None):
-        return columns(column, size, plan), opening.precision.eps
+        with user.during("the Jacobian column by column" if plan is None else "random tangents"):
+            return columns(column, size, plan), opening.precision.eps
 
     return run_check(
         f,

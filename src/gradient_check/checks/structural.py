@@ -25,6 +25,11 @@ def nondeterminism(
     """Call the derivative twice: a problem line if the calls differ by more than
     ``nondet_tol``, and the spread, which joins the derivative's own error estimate."""
     first, second = call(), call()
+    if np.shape(first) != np.shape(second):
+        return [
+            f"`{what}` is nondeterministic: two calls at the same point returned different "
+            f"shapes ({np.size(first)} and {np.size(second)} values); make it deterministic"
+        ], 0.0
     spread = float(np.max(np.abs(first - second), initial=0.0))
     if spread > nondet_tol:
         return [

@@ -93,9 +93,7 @@ def dropout(console: Console) -> None:
         console.print(f"[yellow]refused:[/] {error}")
     net.freeze_dropout()
     report = check(net.cost_fn(X, Y), net.params, net.gradients_fn(X, Y))
-    console.print(
-        f"With the mask frozen: relative difference {report.diff:.2e}, {report.evidence.value}."
-    )
+    console.print(f"With the mask frozen: {report.headline}.")
 
 
 def during_training(console: Console) -> None:
@@ -124,16 +122,18 @@ def during_training(console: Console) -> None:
         every=50,
         seed=0,
     )
-    table = Table("step", "max |W|", "cost", "rel. diff", "verdict", "evidence", show_edge=False)
+    table = Table(
+        "step", "max |W|", "cost", "outcome", "rel. diff", "band (texts)", show_edge=False
+    )
     for step, (report, weight) in result.history:
         cost = result.losses[min(step, len(result.losses) - 1)]
         table.add_row(
             str(step),
             f"{weight:.2f}",
             f"{cost:.3f}",
+            report.outcome.value,
             f"{report.diff:.1e}",
             report.verdict.value,
-            report.evidence.value,
         )
     console.print(table)
 
@@ -165,18 +165,18 @@ def wrong_layer(console: Console) -> None:
     )
     table = Table(
         "layer",
+        "outcome",
         "rel. diff",
-        "verdict (texts)",
-        "evidence",
+        "band (texts)",
         show_edge=False,
         title="each layer's backward as the VJP of its forward, at its input on X",
     )
     for name, layer_report in nn.layer_checks(net, X[:8]):
         table.add_row(
             name,
+            layer_report.outcome.value,
             f"{layer_report.diff:.1e}",
             layer_report.verdict.value,
-            layer_report.evidence.value,
             style="bold red" if not layer_report.ok else None,
         )
     console.print(table)

@@ -20,11 +20,13 @@ import numpy as np
 
 from ..report import Report
 from .analytic import AnalyticFn, analytic_rows
+from .domain import DomainRetries
 from .evaluate import InPlaceEvaluator, check_unchanged
 from .flatten import flatten
 from .judge import Judged, error_model
 from .measure import first_differences, measure_plan
 from .plan import plan_probes
+from .precision import independent_notes
 from .probe import centred, precision_notes, probe
 from .refine import refine_doubt
 from .rng import RngGuard, restores_rng
@@ -63,20 +65,37 @@ def run_check(
         plan = plan_probes(vector, probes.steps, probes.eps, directions, settings, rng)
         rows, eps = analytic_rows(analytic, params, vector, at.workspace, at.spec, plan.matrix)
         errors = error_model(rows, eps, analytic_noise, probes.sigma, scheme, settings.margin)
-        first = first_differences(evaluator, at, plan, rows, errors, settings)
-        measure = measure_plan(evaluator, at, scheme, plan)
+        domain = DomainRetries()  # elements outside f's domain at theta +/- h, retried
+        first, errors = first_differences(
+            evaluator, at, plan, rows, errors, settings, probes.flat, domain, probes.unseen
+        )
+        measure = measure_plan(evaluator, at, scheme, plan, domain)
         refinement = refine_doubt(rows, first, errors, measure, scheme.order, at.f0)
         check_unchanged(at.workspace)
+        made = probes.evaluations + first.evaluations + refinement.evaluations
+        notes = (*at.notes, *probes.notes, *plan.notes, *precision_notes(at, probes, errors.sigma))
+        notes += (*domain.notes(plan.probes.label), *independent_notes(plan.probes, first, rows))
         return build_report(
             kind=kind,
             probes=plan.probes,
             spec=at.spec,
             judged=Judged(rows, first, errors, refinement),
             settings=settings,
-            evaluations=probes.evaluations + first.evaluations + refinement.evaluations,
-            notes=(*at.notes, *probes.notes, *plan.notes, *precision_notes(at, probes)),
+            evaluations=_with_retries(made, domain.evaluations),
+            notes=notes,
             low_precision=probes.low_precision,
-            noisy=probes.noisy(at.f0),
+            noisy=probes.noisy(at.f0, errors.sigma),
             extra=extra,
             problems=problems,
         )
+
+
+def _with_retries(
+    evaluations: tuple[tuple[str, int], ...], retries: int
+) -> tuple[tuple[str, int], ...]:
+    """The evaluation counts with the domain retries (differences at shorter or one-sided
+    steps, their count also in the domain note) added to the differences'."""
+    return tuple(
+        (reason, count + retries if reason == "differences" else count)
+        for reason, count in evaluations
+    )

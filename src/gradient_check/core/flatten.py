@@ -63,7 +63,7 @@ def _format_index(index: tuple[int, ...]) -> str:
     return "[" + ", ".join(str(i) for i in index) + "]" if index else ""
 
 
-def _child_name(parent: str, key: Any, in_mapping: bool) -> str:
+def child_name(parent: str, key: Any, in_mapping: bool) -> str:
     if in_mapping:
         return f"{parent}.{key}" if parent else str(key)
     return f"{parent}[{key}]"
@@ -71,6 +71,18 @@ def _child_name(parent: str, key: Any, in_mapping: bool) -> str:
 
 def _leaf_error(name: str, what: str, fix: str) -> InvalidProblemError:
     return InvalidProblemError(f"parameter `{name}` {what}. {fix}")
+
+
+def _refuse_extended(dtype: np.dtype, name: str) -> np.dtype:
+    """Refuse long double leaves: theta is float64, so a check cannot restore their bits."""
+    if dtype.itemsize > (8 if dtype.kind == "f" else 16):
+        raise _leaf_error(
+            name,
+            f"is {dtype} (extended precision)",
+            "A check measures in float64 at most: pass x.astype(np.float64) (np.complex128 "
+            "for a complex parameter).",
+        )
+    return dtype
 
 
 def _as_leaf(value: Any, name: str) -> tuple[tuple[int, ...], np.dtype, type | None]:
@@ -87,10 +99,11 @@ def _as_leaf(value: Any, name: str) -> tuple[tuple[int, ...], np.dtype, type | N
             "`params` and close over it in the function.",
         )
     if isinstance(value, (float, complex, np.floating, np.complexfloating)):
-        return (), np.asarray(value).dtype, type(value)
+        return (), _refuse_extended(np.asarray(value).dtype, name), type(value)
     if isinstance(value, np.ndarray):
         kind = value.dtype.kind
         if kind in "fc":
+            _refuse_extended(value.dtype, name)
             if value.size == 0:
                 raise _leaf_error(
                     name, f"has no elements (shape {value.shape})", "Remove it from `params`."
@@ -110,8 +123,9 @@ def _as_leaf(value: Any, name: str) -> tuple[tuple[int, ...], np.dtype, type | N
         )
     raise _leaf_error(
         name,
-        f"is a {type(value).__name__}",
-        "Parameters are numpy float arrays or floats, nested in dicts, lists and tuples.",
+        "is None" if value is None else f"is a {type(value).__name__}",
+        "Parameters are numpy float arrays or floats, nested in dicts, lists and tuples: "
+        "leave out what is not one.",
     )
 
 
@@ -133,10 +147,10 @@ def leaf_at(structure: Any, path: Path) -> Any:
 def _walk(node: Any, path: Path, name: str, out: list[tuple[Path, str, Any]]) -> None:
     if isinstance(node, Mapping):
         for key, value in node.items():
-            _walk(value, (*path, key), _child_name(name, key, True), out)
+            _walk(value, (*path, key), child_name(name, key, True), out)
     elif isinstance(node, (list, tuple)):
         for i, value in enumerate(node):
-            _walk(value, (*path, i), _child_name(name, i, False), out)
+            _walk(value, (*path, i), child_name(name, i, False), out)
     else:
         out.append((path, name or "params", node))
 
@@ -236,64 +250,11 @@ def rebuild(template: Any, leaf: Callable[[Path, Any], Any], path: Path = ()) ->
 
 
 def flatten_like(derivative: Any, vector: ParameterVector, what: str = "grads") -> np.ndarray:
-    """Flatten a gradient matched to ``vector``'s parameters, by structure or by name.
+    """Flatten a derivative matched to ``vector``'s parameters: ``match.flatten_like``.
 
-    Every parameter needs exactly one gradient of its own shape; a missing, extra or
-    misshapen one is an error naming the parameter.
+    Kept here for the modules that import it from flatten; core/match.py imports this
+    module, so the import is deferred to the call.
     """
-    by_name = _by_name(derivative, vector)
-    found: list[tuple[Path, str, Any]] = []
-    if by_name is None:
-        _walk(derivative, (), "", found)
-        given = {path: (name, value) for path, name, value in found}
-    else:
-        given = {s.path: (s.name, by_name[s.name]) for s in vector.slots}
-    expected = {s.path for s in vector.slots}
-    for path, (name, _) in given.items():
-        if path not in expected:
-            raise InvalidProblemError(
-                f"`{what}` has an entry `{name}` that is not a parameter. Give exactly one "
-                f"gradient per parameter: {', '.join(s.name for s in vector.slots)}."
-            )
-    out = np.empty(vector.size)
-    for slot in vector.slots:
-        if slot.path not in given:
-            raise InvalidProblemError(
-                f"`{what}` has no entry for parameter `{slot.name}`. Give exactly one gradient "
-                "per parameter, in the same structure as `params`."
-            )
-        out[slot.offset : slot.stop] = _gradient_leaf(given[slot.path][1], slot, what)
-    return out
+    from .match import flatten_like as match
 
-
-def _by_name(derivative: Any, vector: ParameterVector) -> Mapping[str, Any] | None:
-    """``derivative`` as a flat name -> array mapping, when it is keyed by parameter names."""
-    if not isinstance(derivative, Mapping):
-        return None
-    names = {s.name for s in vector.slots}
-    keys = set(derivative)
-    if keys == names and any(s.path != (s.name,) for s in vector.slots):
-        return derivative
-    return None
-
-
-def _gradient_leaf(value: Any, slot: Slot, what: str) -> np.ndarray:
-    array = np.asarray(value)
-    if array.dtype.kind not in "fc":
-        raise InvalidProblemError(
-            f"`{what}` for parameter `{slot.name}` has dtype {array.dtype}; a gradient is a "
-            "float array. Return np.asarray(g, dtype=float)."
-        )
-    if array.shape != slot.shape:
-        raise InvalidProblemError(
-            f"`{what}` for parameter `{slot.name}` has shape {array.shape}, but the parameter "
-            f"has shape {slot.shape}. A gradient has its parameter's shape."
-        )
-    if array.dtype.kind == "c" and not slot.is_complex:
-        raise InvalidProblemError(
-            f"`{what}` for real parameter `{slot.name}` is complex ({array.dtype}). Return its "
-            "real part, or make the parameter complex."
-        )
-    if slot.is_complex:
-        return real_view(array.astype(np.complex128))
-    return array.reshape(-1).astype(np.float64)
+    return match(derivative, vector, what)

@@ -2,9 +2,13 @@
 
 Arrays here are (probes, outputs): row i is theta_i (or a random direction), column r is
 output r. An element is wrong only where |analytic - numeric| exceeds ``margin`` times its
-error estimate at the first step *and* after refinement at a second step, 2h or h/2
-(confirmed; ``refine``). At a kink (the one-sided slopes jump rather than shrink with h)
-any value between the one-sided slopes is a valid subgradient.
+error estimate at the first step *and* after refinement at shorter steps (confirmed;
+``refine``). At a kink (the one-sided slopes differ by an amount that does not shrink with
+h) any value between the one-sided slopes is a valid subgradient; at a jump (one-sided
+slopes that grow like 1/h) none is, and a finite difference cannot check the element.
+
+NaN is never agreement: comparisons are written so that NaN (from overflow, inf - inf)
+falls on the side of doubt: ``x <= bound`` for "agrees", ``~(x <= bound)`` for "exceeds".
 
 The first pass touches every element and must stay cheap (a handful of array passes): its
 rounding estimate is separable, sigma_r / h_i + the backward's rounding_r. Only the rows in
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .estimate import column_rms
 from .schemes import Scheme, rounding_weight
 
 DEFAULT_MARGIN = 4.0  # "clearly exceeds": |analytic - numeric| > margin x estimated error
@@ -28,7 +33,14 @@ KINK_RELATIVE_GAP = 1e-3  # one-sided slopes this far apart, relatively, are wor
 CURVATURE_ALLOWANCE = 100.0
 RESOLUTION_WANTED = 1e-3  # a first pass that cannot see a 0.1 % error is worth a longer step
 
-OK, WRONG, KINK, NOISE = 0, 1, 2, 3  # an element's status after refinement
+# An element's status after refinement. OK: agrees. WRONG: confirmed wrong. KINK: a valid
+# subgradient between the one-sided slopes. NOISE: failed the first step only. JUMP: f is
+# discontinuous within the shortest step (slopes ~ 1/h): no finite difference can check it,
+# "cannot tell" unless the analytic value is far outside the slopes either side of the jump.
+# UNRESOLVED: the slopes never settled into a pattern (features shorter than the shortest
+# step, several kinks, non-finite values): "cannot tell".
+OK, WRONG, KINK, NOISE, JUMP, UNRESOLVED = 0, 1, 2, 3, 4, 5
+CANNOT_TELL = (JUMP, UNRESOLVED)  # statuses that leave their element undecided
 
 
 @dataclass(frozen=True)
@@ -65,8 +77,8 @@ def error_model(
     """
     largest = np.maximum(analytic.max(axis=0, initial=0), -analytic.min(axis=0, initial=0))
     rounding = ANALYTIC_ROUNDING * analytic_eps * largest + analytic_noise
-    # each output's typical slope: the rms of its derivatives (einsum: no squared copy)
-    typical = np.sqrt(np.einsum("ij,ij->j", analytic, analytic) / max(len(analytic), 1))
+    # each output's typical slope: the rms of its derivatives (scaled where squares overflow)
+    typical = column_rms(analytic)
     return ErrorModel(sigma * rounding_weight(scheme), sigma, rounding, typical, margin)
 
 
@@ -87,22 +99,26 @@ class FirstPass:
 
 @dataclass(frozen=True)
 class Refinement:
-    """The findings for the rows in doubt, measured again at a second step."""
+    """The findings for the rows in doubt, measured again at shorter steps."""
 
     doubt: np.ndarray  # (doubt,) the rows refined
-    status: np.ndarray  # (doubt, outputs) codes OK / WRONG / KINK / NOISE
+    status: np.ndarray  # (doubt, outputs) codes OK / WRONG / KINK / NOISE / JUMP / UNRESOLVED
     numeric: np.ndarray  # best numeric value of the doubt rows
     error: np.ndarray  # its estimated error
-    low: np.ndarray  # one-sided slope bracket, where a kink was found (NaN elsewhere)
+    # one-sided slope bracket where a kink was found; at a jump, the slopes either side of
+    # it without the jump (the values f' takes next to the discontinuity); NaN elsewhere
+    low: np.ndarray
     high: np.ndarray
     evaluations: tuple[tuple[str, int], ...] = ()
+    finest: np.ndarray | None = None  # (doubt,) the shortest step each row was measured at
 
     @staticmethod
     def none(outputs: int) -> Refinement:
         """No row in doubt: nothing refined, nothing evaluated."""
         empty = np.empty((0, outputs))
         status = np.zeros((0, outputs), dtype=np.int64)
-        return Refinement(np.zeros(0, dtype=np.int64), status, empty, empty, empty, empty)
+        rows = np.zeros(0, dtype=np.int64)
+        return Refinement(rows, status, empty, empty, empty, empty, finest=np.zeros(0))
 
 
 @dataclass(frozen=True)
@@ -131,12 +147,16 @@ def first_pass(
     that agree as closely as a smooth function's do. A slope gap far above the noise and
     large against the slope itself may be a kink; such an element is measured again.
     """
-    # |a - d| <= margin (noise_r / h_i + rounding_r), in three passes over the block
+    # |a - d| <= margin (noise_r / h_i + rounding_r), in three passes over the block; a NaN
+    # residual (overflow) is never within, and an output whose error is not finite never is
     bound = np.multiply.outer(errors.margin / steps, errors.noise)
     bound += errors.margin * errors.analytic_rounding
     consistent = residual <= bound
-    if gaps is not None:
-        suspects = np.abs(gaps) > errors.margin * GAP_NOISE * errors.sigma
+    unknown = ~np.isfinite(errors.noise + errors.analytic_rounding)
+    if unknown.any():
+        consistent[:, unknown] = False
+    if gaps is not None:  # a NaN gap (f+ + f- overflowed) is a suspect too
+        suspects = ~(np.abs(gaps) <= errors.margin * GAP_NOISE * errors.sigma)
         suspects &= consistent
         where, cols = np.nonzero(suspects)
         if where.size:
@@ -144,7 +164,7 @@ def first_pass(
             # against the element's slope, or its output's typical slope where that is larger
             slope = np.maximum(np.abs(primary[where, cols]), errors.typical_slope[cols])
             allowed = np.maximum(KINK_RELATIVE_GAP, CURVATURE_ALLOWANCE * relative_steps[where])
-            anomalous = gap > allowed * (slope + gap)
+            anomalous = ~(gap <= allowed * (slope + gap))
             consistent[where[anomalous], cols[anomalous]] = False
     return consistent
 
@@ -182,23 +202,37 @@ def slopes_from(
     return derivative - half_gap, derivative + half_gap
 
 
-def squared_error_norm(judged: Judged, rows: slice, cols: slice) -> float:
-    """||error||^2 over a block: the separable first-pass estimate, refined rows replaced.
+def error_norm(judged: Judged, rows: slice, cols: slice) -> float:
+    """||error|| over a block: the separable first-pass estimate, refined rows replaced.
 
     sum_i sum_r (n_r / h_i + a_r)^2 expands into sums over i and over r alone, so the
-    block's norm costs no pass over its elements.
+    block's norm costs no pass over its elements. Every term is divided by an upper bound
+    S of the errors before squaring (S ||error / S||), so errors near 1e154 do not overflow.
     """
     inverse = 1.0 / judged.first.steps[rows]
     noise, rounding = judged.errors.noise[cols], judged.errors.analytic_rounding[cols]
+    refined = judged.refinement
+    inside = np.zeros(0, dtype=bool)
+    if refined.doubt.size:
+        inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)
+    replaced = refined.error[inside][:, cols] if inside.any() else np.zeros((0, 0))
+    scale = np.max(inverse, initial=0.0) * np.max(noise, initial=0.0)
+    scale = max(scale + np.max(rounding, initial=0.0), np.max(replaced, initial=0.0))
+    if not scale > 0 or not np.isfinite(scale):
+        return float(scale) if np.isnan(scale) or scale > 0 else 0.0
+    noise, rounding = noise / scale, rounding / scale
     total = (
         np.sum(inverse**2) * np.sum(noise**2)
         + 2 * np.sum(inverse) * np.sum(noise * rounding)
         + inverse.size * np.sum(rounding**2)
     )
-    refined = judged.refinement
-    if refined.doubt.size:
-        inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)
-        if inside.any():
-            first = judged.errors.rounding(judged.first.steps[refined.doubt[inside]])[:, cols]
-            total += np.sum(refined.error[inside][:, cols] ** 2) - np.sum(first**2)
-    return float(max(total, 0.0))
+    if inside.any():
+        first = judged.errors.rounding(judged.first.steps[refined.doubt[inside]])[:, cols]
+        total += np.sum((replaced / scale) ** 2) - np.sum((first / scale) ** 2)
+    return float(scale * np.sqrt(max(total, 0.0)))
+
+
+def squared_error_norm(judged: Judged, rows: slice, cols: slice) -> float:
+    """||error||^2 over a block (``error_norm`` squared: inf where that overflows)."""
+    with np.errstate(over="ignore"):
+        return float(np.square(np.float64(error_norm(judged, rows, cols))))

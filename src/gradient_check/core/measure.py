@@ -3,15 +3,20 @@ rounding dominates, and differences at any given steps for the refinement.
 
 Central differences of coordinates, the common case, are measured and judged chunk by
 chunk (the raw values live only in a cache-sized buffer); any other scheme, and random
-directions, take ``differences`` or ``directional`` over all probes at once.
+directions, take ``differences`` or ``directional`` over all probes at once. Given a
+``DomainRetries``, points outside f's domain are measured again at shorter or one-sided
+steps (domain.py) before the check refuses.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .domain import DOMAIN_HALVINGS, DomainRetries, inside_domain, refuse_nonfinite_points
 from .evaluate import Evaluator
-from .judge import GAP_NOISE, ErrorModel, FirstPass, first_pass, rounding_limited
+from .judge import ErrorModel, FirstPass, first_pass
+from .lengthen import LARGER_STEP, Differences, lengthen
+from .noise import Grain, regrained
 from .plan import Plan
 from .probe import Centre, refuse_nonfinite
 from .refine import Measure
@@ -19,8 +24,8 @@ from .schemes import CENTRAL, Scheme, apply_scheme
 from .settings import Settings
 from .steps import element_scales
 
-LARGER_STEP = 8.0  # how much longer a step is taken where rounding alone limits a row
-LONGEST_RELATIVE_STEP = 0.05  # but never beyond 5 % of the element's scale (float16's would)
+__all__ = ["LARGER_STEP", "differences", "directional", "first_differences", "measure_plan"]
+
 CHUNK_ELEMENTS = 1 << 15  # (coordinates x outputs) judged at once: small enough for cache
 SIDES = np.array([-1.0, 1.0])  # the central difference's two points, in steps
 
@@ -32,40 +37,62 @@ def first_differences(
     analytic: np.ndarray,
     errors: ErrorModel,
     settings: Settings,
-) -> FirstPass:
-    """Every probe's first difference, judged against the analytic rows.
+    flat: bool = False,
+    domain: DomainRetries | None = None,
+    unseen: np.ndarray | None = None,
+) -> tuple[FirstPass, ErrorModel]:
+    """Every probe's first difference, judged against the analytic rows, and the error
+    model as the differences left it.
 
     Central differences of coordinates are measured in chunks, then measured again at a
     longer step where rounding alone blurs them (never for an absolute h: the user's, as
-    in the texts' figures); other plans and schemes in one batch.
+    in the texts' figures; never for a ``flat`` f, constant under every probe: nothing in
+    its behaviour supports a longer step); other plans and schemes in one batch. For the
+    ``unseen`` outputs (the noise table could not see their grain) the grain of all the
+    differences' values is a floor on their noise (``regrained``).
     """
     if plan.matrix is None and settings.scheme == CENTRAL:
-        first = central_first_pass(evaluator, centre, analytic, errors, plan.steps)
-        if settings.h.kind == "absolute":
-            return first
-        return lengthen(evaluator, centre, analytic, errors, first)
-    measure = measure_plan(evaluator, centre, settings.scheme, plan)
+        scales = element_scales(centre.workspace.vector) if plan.scales is None else plan.scales
+        watch = unseen if unseen is not None and unseen.any() else None
+        first, grains = central_first_pass(
+            evaluator, centre, analytic, errors, plan.steps, scales, domain, watch
+        )
+        if grains is not None:
+            first, errors = regrained(first, errors, grains, watch)
+        if settings.h.kind == "absolute" or flat:
+            return first, errors
+
+        def central(rows: np.ndarray, steps: np.ndarray, trial: DomainRetries) -> Differences:
+            return differences(evaluator, centre, CENTRAL, rows, steps, trial)
+
+        return lengthen(central, centre, analytic, errors, first, scales, domain), errors
+    measure = measure_plan(evaluator, centre, settings.scheme, plan, domain)
     probes = plan.steps.size
     derivative, values, steps = measure(np.arange(probes), plan.steps)
-    gaps = None
-    if settings.scheme == CENTRAL:  # h * (one-sided slopes' difference) = f+ - 2 f0 + f-
-        gaps = values[:, 0] + values[:, 1]
-        gaps -= 2 * centre.f0
+    # h * (one-sided slopes' difference) = f+ - 2 f0 + f-, for a central difference
+    gaps = values[:, 0] + values[:, 1] - 2 * centre.f0 if settings.scheme == CENTRAL else None
     residual = np.abs(analytic - derivative)
     consistent = first_pass(errors, residual, derivative, steps, steps, gaps)
     made = (("differences", probes * settings.scheme.evaluations_per_element),)
     unchanged = np.zeros(probes, dtype=bool)
-    return FirstPass(
+    first = FirstPass(
         derivative, residual, steps, steps, plan.steps, unchanged, gaps, consistent, made
     )
+    return first, errors
 
 
-def measure_plan(evaluator: Evaluator, centre: Centre, scheme: Scheme, plan: Plan) -> Measure:
+def measure_plan(
+    evaluator: Evaluator,
+    centre: Centre,
+    scheme: Scheme,
+    plan: Plan,
+    domain: DomainRetries | None = None,
+) -> Measure:
     """``measure(rows, steps)``: the plan's probes ``rows`` differenced at ``steps``."""
     if plan.matrix is None:
-        return lambda rows, steps: differences(evaluator, centre, scheme, rows, steps)
+        return lambda rows, steps: differences(evaluator, centre, scheme, rows, steps, domain)
     matrix = plan.matrix
-    return lambda rows, steps: directional(evaluator, centre, scheme, matrix, rows, steps)
+    return lambda rows, steps: directional(evaluator, centre, scheme, matrix, rows, steps, domain)
 
 
 def central_first_pass(
@@ -74,15 +101,20 @@ def central_first_pass(
     analytic: np.ndarray,
     errors: ErrorModel,
     steps: np.ndarray,
-) -> FirstPass:
+    scales: np.ndarray,
+    domain: DomainRetries | None = None,
+    watch: np.ndarray | None = None,
+) -> tuple[FirstPass, Grain | None]:
     """Every coordinate's central difference (f(theta + h e_i) - f(theta - h e_i)) / 2h,
-    judged chunk by chunk as it is measured, with the gaps f+ - 2 f0 + f-."""
+    judged chunk by chunk as it is measured, with the gaps f+ - 2 f0 + f-; and the grain
+    of the ``watch`` outputs' values (None if none is watched)."""
     workspace, f0 = centre.workspace, centre.f0
     n, m = steps.size, centre.spec.size
     coordinates = np.arange(n)
     theta, realised = workspace.realised_steps(coordinates, steps)
     points = workspace.stored(coordinates, theta[:, None] + SIDES * realised[:, None])
-    relative = realised / element_scales(workspace.vector)
+    steps = steps.copy()  # a row outside the domain continues at its shorter step
+    grains = None if watch is None else Grain(int(watch.sum()))
     primary, residual = np.empty((n, m)), np.empty((n, m))
     gaps, consistent = np.empty((n, m)), np.empty((n, m), dtype=bool)
     rows = max(1, CHUNK_ELEMENTS // m)
@@ -91,7 +123,9 @@ def central_first_pass(
         block = slice(start, min(n, start + rows))
         values = buffer[: block.stop - start]
         evaluator.at_coordinates(coordinates[block], points[block], out=values)
-        refuse_nonfinite_points(values, coordinates[block], SIDES, centre)
+        inside_domain(evaluator, centre, CENTRAL, block, values, realised, steps, domain)
+        if grains is not None:
+            grains.add((values[:, :, watch] - f0[watch]).reshape(-1, grains.span.size))
         derivative = primary[block]
         np.subtract(values[:, 1], values[:, 0], out=derivative)
         derivative *= (0.5 / realised[block])[:, None]
@@ -101,60 +135,17 @@ def central_first_pass(
         gap = gaps[block]
         np.add(values[:, 0], values[:, 1], out=gap)
         gap -= 2 * f0
+        relative = realised[block] / scales[block]
         consistent[block] = first_pass(
-            errors, difference, derivative, realised[block], relative[block], gap
+            errors, difference, derivative, realised[block], relative, gap
         )
     lengthened = np.zeros(n, dtype=bool)
     made = (("differences", SIDES.size * n),)
-    return FirstPass(
+    relative = realised / scales
+    first = FirstPass(
         primary, residual, realised, relative, steps, lengthened, gaps, consistent, made
     )
-
-
-def lengthen(
-    evaluator: Evaluator,
-    centre: Centre,
-    analytic: np.ndarray,
-    errors: ErrorModel,
-    first: FirstPass,
-) -> FirstPass:
-    """Measure again, at a step LARGER_STEP times longer, the rows whose first difference
-    cannot resolve a 0.1 % error for rounding while showing no curvature; keep the longer
-    step only where its slope gap grew no more than curvature allows (LARGER_STEP^2: a
-    kink within the longer step would grow it more), since rounding then falls by
-    LARGER_STEP and truncation stays negligible."""
-    rows = rounding_limited(errors, first)
-    rows = rows[first.relative_steps[rows] * LARGER_STEP <= LONGEST_RELATIVE_STEP]
-    if rows.size == 0:
-        return first
-    longer = first.nominal[rows] * LARGER_STEP
-    derivative, values, realised = differences(evaluator, centre, CENTRAL, rows, longer)
-    made = (*first.evaluations, ("lengthened", values.shape[0] * values.shape[1]))
-    gap = values[:, 0] + values[:, 1] - 2 * centre.f0
-    allowed = LARGER_STEP**2 * np.abs(first.gaps[rows]) + errors.margin * GAP_NOISE * errors.sigma
-    keep = np.all(np.abs(gap) <= allowed, axis=1)
-    rows, derivative, realised, gap = rows[keep], derivative[keep], realised[keep], gap[keep]
-    residual = np.abs(analytic[rows] - derivative)
-    relative = realised / element_scales(centre.workspace.vector)[rows]
-    consistent = first_pass(errors, residual, derivative, realised, relative, gap)
-    return FirstPass(
-        primary=_replaced(first.primary, rows, derivative),
-        residual=_replaced(first.residual, rows, residual),
-        steps=_replaced(first.steps, rows, realised),
-        relative_steps=_replaced(first.relative_steps, rows, relative),
-        nominal=_replaced(first.nominal, rows, first.nominal[rows] * LARGER_STEP),
-        lengthened=_replaced(first.lengthened, rows, True),
-        gaps=_replaced(first.gaps, rows, gap),
-        consistent=_replaced(first.consistent, rows, consistent),
-        evaluations=made,
-    )
-
-
-def _replaced(array: np.ndarray, rows: np.ndarray, values: np.ndarray | bool) -> np.ndarray:
-    """A copy of ``array`` with ``rows`` set to ``values``."""
-    out = array.copy()
-    out[rows] = values
-    return out
+    return first, grains
 
 
 def differences(
@@ -163,15 +154,24 @@ def differences(
     scheme: Scheme,
     coordinates: np.ndarray,
     steps: np.ndarray,
+    domain: DomainRetries | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """D_i = sum_k w_k f(theta + o_k h_i e_i) / h_i for the given coordinates: the
-    differences, f's values (coordinates, offsets, outputs) and the realised steps."""
+    differences, f's values (coordinates, offsets, outputs) and the realised steps (shorter
+    where a point fell outside f's domain and ``domain`` retries it)."""
     offsets = np.asarray(scheme.nonzero_offsets)
     workspace = centre.workspace
     theta, realised = workspace.realised_steps(coordinates, steps)
     # theta_i + o_k h_i, each rounded to the dtype the function sees
     points = workspace.stored(coordinates, theta[:, None] + offsets * realised[:, None])
     values = evaluator.at_coordinates(coordinates, points)
+    bad = np.flatnonzero(~np.all(np.isfinite(values), axis=(1, 2)))
+    if bad.size and domain is not None:
+        again, taken, _, left = domain.retry(
+            evaluator, centre, scheme, coordinates[bad], np.asarray(steps, float)[bad], values[bad]
+        )
+        values[bad], realised = again, realised.copy()
+        realised[bad[~left]] = taken[~left]
     refuse_nonfinite_points(values, coordinates, offsets, centre)
     return apply_scheme(scheme, values, centre.f0, realised), values, realised
 
@@ -183,32 +183,34 @@ def directional(
     matrix: np.ndarray,
     rows: np.ndarray,
     steps: np.ndarray,
+    domain: DomainRetries | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """D_v = sum_k w_k f(theta + o_k h v) / h for the directions v = matrix[rows]: the
-    differences, f's values (directions, offsets, outputs) and the steps."""
+    differences, f's values (directions, offsets, outputs) and the steps (halved, up to
+    DOMAIN_HALVINGS times, where a point fell outside f's domain and ``domain`` is given)."""
     theta = centre.workspace.values()
     offsets = np.asarray(scheme.nonzero_offsets)
-    moves = offsets[None, :, None] * steps[:, None, None] * matrix[rows][:, None, :]
-    points = (theta + moves).reshape(-1, theta.size)
 
     def where(point: int) -> str:
         return f"along random direction {int(rows[point // offsets.size])}"
 
-    values = evaluator.at_thetas(points, where).reshape(rows.size, offsets.size, -1)
+    def at(which: np.ndarray, h: np.ndarray) -> np.ndarray:
+        moves = offsets[None, :, None] * h[:, None, None] * matrix[rows[which]][:, None, :]
+        points = (theta + moves).reshape(-1, theta.size)
+        return evaluator.at_thetas(points, where).reshape(which.size, offsets.size, -1)
+
+    steps = np.array(steps, dtype=np.float64)
+    values = at(np.arange(rows.size), steps)
+    for halving in range(1, DOMAIN_HALVINGS + 1 if domain is not None else 1):
+        bad = np.flatnonzero(~np.all(np.isfinite(values), axis=(1, 2)))
+        if bad.size == 0:
+            break
+        steps[bad] /= 2
+        values[bad] = at(bad, steps[bad])
+        domain.evaluations += bad.size * offsets.size
+        domain.shortened.update({int(rows[j]): 2**halving for j in bad})
     bad = np.argwhere(~np.isfinite(values))
     if bad.size:
         j, q, _ = bad[0]
         refuse_nonfinite(values[j, q], centre.spec, centre.what, where(j * offsets.size))
     return apply_scheme(scheme, values, centre.f0, steps), values, steps
-
-
-def refuse_nonfinite_points(
-    values: np.ndarray, coordinates: np.ndarray, offsets: np.ndarray, centre: Centre
-) -> None:
-    """LossError naming the first non-finite value among f's values (coordinates, offsets,
-    outputs) at theta_i + o_k h_i, i = coordinates[k]: "W1[0, 1] +1h"."""
-    if np.all(np.isfinite(values)):
-        return
-    k, q, _ = (int(i[0]) for i in np.nonzero(~np.isfinite(values)))
-    where = f"{centre.workspace.vector.label(int(coordinates[k]))} {offsets[q]:+g}h"
-    refuse_nonfinite(values[k, q], centre.spec, centre.what, f"with {where}")

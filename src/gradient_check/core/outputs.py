@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import LossError
+from ..errors import InvalidProblemError, LossError
+from . import describe
 from .flatten import ParameterVector, Slot, leaves, real_view, rebuild
 
 
@@ -50,7 +51,11 @@ class OutputSpec:
 def _scalar(y: Any, what: str) -> float:
     array = np.asarray(y)
     if array.size != 1 or array.dtype.kind not in "fiu":
-        shape = f"an array of shape {array.shape}" if array.size != 1 else f"a {array.dtype} value"
+        if y is None or array.size != 1:
+            shape = "None" if y is None else f"an array of shape {array.shape}"
+        else:
+            kind = "an array" if isinstance(y, np.ndarray) else f"a {type(y).__name__}"
+            shape = f"{kind} of dtype {array.dtype}"
         raise LossError(
             f"`{what}` must return a real scalar; got {shape}. Reduce it with .sum() or .mean(), "
             "or check a vector-valued function with check_jacobian."
@@ -80,8 +85,11 @@ def vector_spec(y0: Any, what: str = "f", root: str = "out") -> OutputSpec:
     for path, name, value in leaves(y0):
         array = np.asarray(value)
         if array.dtype.kind not in "fciu":
+            value = "None" if value is None else f"a {type(value).__name__} ({array.dtype})"
+            where = "" if name == "params" else f" as `{name}`"
             raise LossError(
-                f"`{what}` returned `{name}` of dtype {array.dtype}; outputs are numbers."
+                f"`{what}` returned {value}{where}; a function under check returns numbers: "
+                "arrays or floats, or dicts, lists and tuples of them."
             )
         dtype = array.dtype if array.dtype.kind in "fc" else np.dtype(np.float64)
         eps = max(eps, float(np.finfo(dtype).eps))
@@ -120,6 +128,33 @@ def vector_spec(y0: Any, what: str = "f", root: str = "out") -> OutputSpec:
         )
 
     return OutputSpec(tuple(blocks), offset, eps, read, False, y0)
+
+
+def read_like(spec: OutputSpec, given: Any, what: str, like: str) -> np.ndarray:
+    """Read what a JVP or HVP returned, which has the structure of f's outputs, as m real
+    values (float64); an InvalidProblemError naming ``what`` and ``like`` where it differs."""
+    bare = len(spec.blocks) == 1 and not spec.blocks[0].path
+    found = [((), given)] if bare else [(path, value) for path, _, value in leaves(given)]
+    if len(found) != len(spec.blocks) or [p for p, _ in found] != [b.path for b in spec.blocks]:
+        outputs = describe.structure(spec.template, [(b.name, b.shape) for b in spec.blocks])
+        raise InvalidProblemError(
+            f"`{what}` returned {describe.given(given)}, but {like} is {outputs}; return a "
+            "structure like it."
+        )
+    for (_, value), block in zip(found, spec.blocks, strict=True):
+        array = describe.numbers(value)
+        if array is None or array.shape != block.shape:
+            part = "" if bare else f" for `{block.name}`"
+            raise InvalidProblemError(
+                f"`{what}` returned {describe.given(value)}{part}, but {like} has shape "
+                f"{block.shape}{'' if bare else ' there'}; return a structure like {like}."
+            )
+        if array.dtype.kind == "c" and not block.is_complex:
+            raise InvalidProblemError(
+                f"`{what}` returned complex values for the real output `{block.name}`; return "
+                "their real part."
+            )
+    return np.asarray(spec.read(given), dtype=np.float64)
 
 
 def output_label(spec: OutputSpec, vector: ParameterVector, out: int, coordinate: int) -> str:

@@ -37,9 +37,10 @@ def random_directions(
     """Draw ``per_tensor`` directions for each tensor from the private generator ``rng``.
 
     The automatic step is eps ** (1 / (order + 1)), as for coordinates, for the scheme's
-    ``order`` and the precision ``eps`` the function computes in.
+    ``order`` and the precision ``eps`` the function computes in (float32's cube root is
+    800 times float64's: a float32 function differenced at float64's step is all rounding).
     """
-    scales = element_scales(vector)
+    scales = element_scales(vector, eps)
     rows, slots = [], []
     for index, slot in enumerate(vector.slots):
         for _ in range(per_tensor):
@@ -60,10 +61,7 @@ def random_directions(
                 per_tensor,
             )
         )
-    if h.kind == "absolute" or h.kind == "relative":
-        step = h.value
-    else:  # the central scheme's automatic step in float64: `order` and `eps` unused here
-        step = np.finfo(np.float64).eps ** (1 / 3)
+    step = h.value if h.kind in ("absolute", "relative") else eps ** (1 / (order + 1))
     probes = ParameterVector(np.zeros(len(rows)), tuple(slots), None)
     return DirectionPlan(np.array(rows), float(step), probes)
 
@@ -79,6 +77,7 @@ class Plan:
     steps: np.ndarray  # (probes,) the nominal step of each
     matrix: np.ndarray | None  # (directions, n), or None for the coordinates
     notes: tuple[str, ...] = ()
+    scales: np.ndarray | None = None  # (n,) each coordinate's scale (steps.element_scales)
 
 
 def plan_probes(
@@ -93,7 +92,7 @@ def plan_probes(
     tangents per tensor drawn from ``rng``, the check's generator (``eps``: the precision
     each coordinate is evaluated in)."""
     if directions is None:
-        return Plan(vector, steps, None)
+        return Plan(vector, steps, None, scales=element_scales(vector, eps))
     order = settings.scheme.order
     plan = random_directions(vector, directions, settings.h, rng, order, float(np.max(eps)))
     note = f"{directions} random direction(s) per parameter, seed {settings.seed}"

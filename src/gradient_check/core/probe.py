@@ -1,10 +1,10 @@
 """Probe f before differencing it: at theta, again, a sub-ulp away, and along a short line.
 
-Ten evaluations at most, whatever the size of theta: the centre f0 (refused if not
-finite), REPEATS more at theta (a random function is refused), one or two with every
-element moved by less than half a float32 (float16) ulp (does f really compute in lower
-precision than it returns?), and a noise table of NOISE_POINTS - 1 along a random line
-(ECnoise). Steps and noise floors follow the precision found.
+A dozen evaluations at most, whatever the size of theta: the centre f0 (refused if not
+finite), REPEATS more at theta (a random function is refused; one that seeds the global
+generator itself is not), one to six for the precision f really computes in (precision.py:
+measured, with the evidence it rests on), and a noise table of NOISE_POINTS - 1 along a
+random line (ECnoise). Steps and noise floors follow the precision found.
 """
 
 from __future__ import annotations
@@ -17,28 +17,37 @@ from typing import Any
 import numpy as np
 
 from ..errors import LossError, StochasticLossError
-from .estimate import NOISE_POINTS, noise_level
 from .evaluate import Evaluator, check_unchanged, read_output
 from .flatten import ParameterVector
+from .noise import POOL_OUTPUTS, noise, noise_from_table, table_spacing
 from .outputs import OutputSpec, scalar_spec, vector_spec
+from .precision import Precision, dtype_name, measure_precision
 from .rng import RngGuard
 from .settings import Settings
-from .steps import step_sizes
+from .steps import element_scales, step_sizes
 from .workspace import Workspace
+
+__all__ = [
+    "POOL_OUTPUTS",
+    "Centre",
+    "Probes",
+    "centred",
+    "dtype_name",
+    "noise",
+    "noise_from_table",
+    "probe",
+]
 
 REPEATS = 2  # extra evaluations at theta, to catch a random function
 # Two calls at the same theta may differ by reordered sums (threaded BLAS): this many ulps
 # of f0 are allowed before a function counts as random.
 STOCHASTIC_ULPS = 16
-SUB_ULP = 1 / 8  # the precision probe moves theta by eps_d x this: under half an ulp of d
-NOISE_SPACING = 1 / 64  # the noise table's spacing, as a fraction of each element's step
-POOL_OUTPUTS = 8  # from this many outputs on, their noise estimates are pooled
-POOLED_QUANTILE = 0.9  # pooled: no output's relative noise below this quantile of them all
 LOW_PRECISION_EPS = 1e-15  # a resolution coarser than this is not float64's (2.2e-16)
 FLOAT64_EPS = 2.3e-16  # outputs whose dtype's eps is at most this are float64 values
 NOISY = 100  # noise this many times f0's rounding at its resolution: a noisy function
-# what a function raises that cannot take float64 copies of low-precision parameters
-REJECTED_COPY = (TypeError, ValueError, OverflowError, FloatingPointError)
+# Noise above this fraction of |f0| means f0 is about 0 against it: said in absolute terms.
+RELATIVE_NOISE_MEANINGFUL = 1e-2
+TABLE_SEED = 0x7AB1E  # the noise table's line: fixed, not the check's seed (see ``probe``)
 
 
 @dataclass(frozen=True)
@@ -64,15 +73,17 @@ def centred(
     """Evaluate f at theta in a workspace held open for the whole check.
 
     Low-precision parameters are first handed to f as float64 copies; a function that
-    rejects them is evaluated in the parameters' own precision, with a note. Leaving the
-    context (by any exception too) restores every parameter bitwise.
+    rejects them with any exception (a float32 PyTorch model raises RuntimeError: mat1 and
+    mat2 must have the same dtype) is evaluated in the parameters' own precision, with a
+    note; KeyboardInterrupt and SystemExit are not exceptions of f's and propagate. Leaving
+    the context (by any exception too) restores every parameter bitwise.
     """
     notes: list[str] = []
     for attempt in (True, False) if promote else (False,):
         with Workspace(params, vector, promote=attempt) as workspace:
             try:
                 y0 = f(workspace.live)
-            except REJECTED_COPY as error:
+            except Exception as error:  # anything f raises; not KeyboardInterrupt/SystemExit
                 if not workspace.promoted:
                     raise
                 notes.append(
@@ -103,15 +114,19 @@ class Probes:
     sigma: np.ndarray  # (outputs,) f's noise: the noise table's, never below rounding
     notes: tuple[str, ...]
     evaluations: tuple[tuple[str, int], ...]  # (identifier, count) of f's evaluations
+    flat: bool = False  # f did not change under any probe move: locally constant
+    unseen: np.ndarray | None = None  # (outputs,) bool: the table could not see its grain
 
     @property
     def low_precision(self) -> bool:
         """f computes in less than float64: rounding in low precision limits the check."""
         return self.resolution > LOW_PRECISION_EPS
 
-    def noisy(self, f0: np.ndarray) -> bool:
-        """f's noise is far above the rounding of f0 at its resolution (for some output)."""
-        return bool(np.any(self.sigma > NOISY * self.resolution * np.abs(f0)))
+    def noisy(self, f0: np.ndarray, sigma: np.ndarray | None = None) -> bool:
+        """f's noise (``sigma``, the probes' unless given) is far above the rounding of f0 at
+        its resolution (for some output)."""
+        sigma = self.sigma if sigma is None else sigma
+        return bool(np.any(sigma > NOISY * self.resolution * np.abs(f0)))
 
 
 def probe(
@@ -124,100 +139,49 @@ def probe(
 ) -> Probes:
     """Refuse a random f, then measure its precision, choose the steps, measure its noise.
 
-    ``rng`` is the check's private generator (the probes' random signs); ``rng_guard``
-    says whether f drew from a global one.
+    ``rng_guard`` says whether f drew from a global generator, and whether f seeds it
+    itself. The probes draw nothing from ``rng``, the check's private generator (it is for
+    random-direction plans): the noise table's line comes from TABLE_SEED, so that a
+    deterministic function's outcome never depends on ``seed``.
     """
     workspace, spec, f0 = centre.workspace, centre.spec, centre.f0
-    repeats = np.array(
-        [read_output(spec, f(workspace.live), "when evaluated again") for _ in range(REPEATS)]
+    reseeds = rng_guard.changed()
+    repeats, deterministic = rng_guard.repeat(
+        lambda: read_output(spec, f(workspace.live), "when evaluated again"), REPEATS
     )
-    refuse_stochastic(f0, repeats, spec, rng_guard.changed(), centre.what)
-    resolution, tries = precision(evaluator, workspace, spec, f0, rng)
+    repeats = np.array(repeats)
+    refuse_stochastic(f0, repeats, spec, not deterministic, centre.what)
+    found = measure_precision(evaluator, workspace, spec, f0)
+    resolution = found.resolution
     eps = np.maximum(workspace.slot_eval_dtypes(), resolution)
     steps = step_sizes(settings.h, workspace.vector, settings.scheme, eps)
-    sigma = noise(evaluator, workspace.values(), f0, repeats, steps, rng, resolution)
-    notes = ()
-    if resolution > spec.eps:
-        notes = (
-            f"the function resolves nothing finer than {dtype_name(resolution)} "
-            "(it computes in lower precision inside): steps and estimates follow it",
-        )
-    made = [("centre", 1), ("repeats", REPEATS), ("precision_probe", tries)]
-    made.append(("noise_table", NOISE_POINTS - 1))
-    evaluations = tuple((reason, count) for reason, count in made if count)
-    return Probes(repeats, resolution, eps, steps, sigma, notes, evaluations)
-
-
-def precision(
-    evaluator: Evaluator,
-    workspace: Workspace,
-    spec: OutputSpec,
-    f0: np.ndarray,
-    rng: np.random.Generator,
-) -> tuple[float, int]:
-    """The machine epsilon the function really computes with, which may be coarser than the
-    dtype it returns (a float32 model whose loss is returned with .item() looks float64),
-    and the number of evaluations that took.
-
-    Moves every nonzero theta_i by a random-signed eps_d x SUB_ULP relative, less than half
-    an ulp in dtype d: a function that computes in d (or coarser) cannot see it and returns
-    f0 bit for bit. Tries float32, then float16; one evaluation for a float64 function.
-    """
+    scales = element_scales(workspace.vector, eps)
     theta = workspace.values()
-    coarsest = max(float(np.finfo(d).eps) for d in workspace.eval_dtypes)
-    base = max(spec.eps, coarsest)
-    if base > np.finfo(np.float64).eps or not np.any(theta):
-        return base, 0  # already judged at its own low precision, or nothing to move
-    sign = rng.choice([-1.0, 1.0], size=theta.size)
-    resolution, tries = base, 0
-    for dtype in (np.float32, np.float16):
-        eps = float(np.finfo(dtype).eps)
-        moved = theta * (1 + sign * eps * SUB_ULP)
-        tries += 1
-        y = evaluator.at_thetas(moved[None], lambda _: "with every element moved by a sub-ulp")
-        if not np.array_equal(y[0], f0):
-            break
-        resolution = eps
-    return resolution, tries
+    spacing = table_spacing(theta, steps, scales, eps)
+    line = np.random.default_rng(TABLE_SEED)
+    sigma, unseen, tabled = noise(evaluator, theta, f0, repeats, spacing, line, resolution)
+    notes = [precision_note(found, spec)]
+    if reseeds:
+        notes.append(
+            "the function seeds the global random generator itself: deterministic (each call "
+            "leaves the same state whatever the state before); your generator's state is restored"
+        )
+    made = [("centre", 1), ("repeats", REPEATS), ("precision_probe", found.evaluations)]
+    made.append(("noise_table", tabled))
+    evaluations = tuple((reason, count) for reason, count in made if count)
+    return Probes(
+        repeats, resolution, eps, steps, sigma, tuple(notes), evaluations, found.flat, unseen
+    )
 
 
-def noise(
-    evaluator: Evaluator,
-    theta: np.ndarray,
-    f0: np.ndarray,
-    repeats: np.ndarray,
-    steps: np.ndarray,
-    rng: np.random.Generator,
-    resolution: float,
-) -> np.ndarray:
-    """sigma per output from a noise table: f at theta + k delta v, k = 0 .. NOISE_POINTS - 1,
-    v random signs, delta = NOISE_SPACING x each element's step (inf if f is not finite)."""
-    direction = rng.choice([-1.0, 1.0], size=theta.size) * steps * NOISE_SPACING
-    points = theta + np.arange(1, NOISE_POINTS)[:, None] * direction
-    where = "with every element moved slightly (noise table)"
-    table = np.vstack([f0[None], evaluator.at_thetas(points, lambda _: where)])
-    if not np.all(np.isfinite(table)):
-        return np.full(f0.size, np.inf)
-    return noise_from_table(table, f0, repeats, resolution)
-
-
-def noise_from_table(
-    table: np.ndarray, f0: np.ndarray, repeats: np.ndarray, resolution: float
-) -> np.ndarray:
-    """sigma per output: the largest of the table's noise estimate, the repeats' spread and
-    the rounding at ``resolution`` of the table's largest magnitude.
-
-    From POOL_OUTPUTS outputs on, seven points estimate each output's noise only roughly:
-    outputs computed alike share their relative noise, so none is judged below the
-    POOLED_QUANTILE of the relative noises, times its own magnitude.
-    """
-    spread = np.max(np.abs(repeats - f0), axis=0)
-    magnitude = np.maximum(np.abs(f0), np.max(np.abs(table), axis=0))
-    sigma = np.maximum.reduce([noise_level(table), spread, resolution * magnitude])
-    if sigma.size >= POOL_OUTPUTS:
-        relative = sigma / np.maximum(magnitude, np.finfo(float).tiny)
-        sigma = np.maximum(sigma, np.quantile(relative, POOLED_QUANTILE) * magnitude)
-    return sigma
+def precision_note(found: Precision, spec: OutputSpec) -> str:
+    """The report's note on the precision found and what it rests on."""
+    if found.resolution > spec.eps:
+        return (
+            f"{found.evidence}: it computes in lower precision inside than the "
+            f"{dtype_name(spec.eps)} it returns; steps and estimates follow it"
+        )
+    return found.evidence
 
 
 def refuse_nonfinite(values: np.ndarray, spec: OutputSpec, what: str, where: str) -> None:
@@ -255,21 +219,28 @@ def refuse_stochastic(
         )
 
 
-def precision_notes(centre: Centre, probes: Probes) -> tuple[str, str]:
-    """The report's notes on precision: the dtypes evaluated in, and f's measured noise."""
+def precision_notes(
+    centre: Centre, probes: Probes, sigma: np.ndarray | None = None
+) -> tuple[str, str]:
+    """The report's notes on precision: the dtypes evaluated in, and f's measured noise
+    (``sigma``, the probes' unless given; relative to f, or absolute where f is about 0)."""
     dtypes = sorted({str(d) for d in centre.workspace.eval_dtypes})
     returns = "float64" if centre.spec.eps <= FLOAT64_EPS else "lower precision"
-    f0 = centre.f0
-    relative = float(np.max(probes.sigma / np.maximum(np.abs(f0), np.finfo(float).tiny)))
     return (
         f"evaluated in {', '.join(dtypes)}; the function returns {returns} values",
-        f"measured noise of the function: {relative:.1e} relative",
+        noise_note(centre.f0, probes.sigma if sigma is None else sigma),
     )
 
 
-def dtype_name(eps: float) -> str:
-    """The float dtype whose machine epsilon is ``eps``, by name."""
-    for dtype in (np.float16, np.float32, np.float64):
-        if eps == np.finfo(dtype).eps:
-            return np.dtype(dtype).name
-    return f"eps {eps:.1e}"
+def noise_note(f0: np.ndarray, sigma: np.ndarray) -> str:
+    """The note on f's measured noise: relative to f ("2.2e-16 relative"), in absolute terms
+    for outputs that are about 0 (their noise at least RELATIVE_NOISE_MEANINGFUL of them)."""
+    zero = ~(sigma < RELATIVE_NOISE_MEANINGFUL * np.abs(f0))
+    parts = []
+    if not zero.all():
+        relative = float(np.max(sigma[~zero] / np.abs(f0[~zero])))
+        parts.append(f"{relative:.1e} relative")
+    if zero.any():
+        where = "f is about 0 at theta" if zero.all() else "where it is about 0"
+        parts.append(f"{float(np.max(sigma[zero])):.1e} absolute ({where})")
+    return f"measured noise of the function: {'; '.join(parts)}"

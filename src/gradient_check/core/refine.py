@@ -1,11 +1,18 @@
-"""Refine the rows in doubt: a second difference at 2h or h/2 confirms, clears or brackets.
+"""Refine the rows in doubt: shorter steps until each element's slopes show what f is there.
 
 An element the first pass could not clear is measured again, at 2h where the first pass
-saw no curvature (rounding dominates: the longer step halves it), at h/2 otherwise (the
-shorter step quarters the truncation). From the two differences: Richardson's
-extrapolation and its error where f is smooth; where the one-sided slopes jump rather than
-shrink with h, a kink, and any value between them is a valid subgradient. An element is
-wrong only if it fails both times; one that fails only the first time is noise.
+saw no curvature (rounding dominates: the longer step halves it), at h/2 otherwise. Each
+pair of steps is read by ``patterns.read_pair``: smooth (Richardson's extrapolation and its
+truncation estimate), a kink at theta (any value between the one-sided derivatives is a
+valid subgradient), a kink or several inside the step, or a jump (slopes ~ 1/h). Where the
+pair cannot decide (kinks inside the step, a jump, an analytic value strictly inside a
+kink's bracket, truncation estimates of two pairs that disagree because the step spans
+features of f), the row is measured again at a step SHORTEN times shorter, at most
+MAX_SHORTENINGS times, and only while the shorter step's rounding still resolves
+RESOLUTION_WANTED of the element or half its disagreement: a kink or jump at distance d
+from theta leaves the stencil once h < d, and a feature of width w is resolved once
+h << w. Where a pair still cannot decide at the last step, the element is UNRESOLVED
+("cannot tell"), or JUMP; it is wrong only where the steps that decide it agree it is.
 """
 
 from __future__ import annotations
@@ -15,26 +22,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .estimate import one_sided_slopes, richardson
 from .judge import (
-    GAP_NOISE,
     KINK,
     NOISE,
     OK,
-    WRONG,
+    RESOLUTION_WANTED,
     ErrorModel,
     FirstPass,
     Refinement,
     curvature_negligible,
-    slopes_from,
 )
+from .ladder import Ladder
+from .patterns import UNDECIDED, Refined, read_pair
 
 LONGER, SHORTER = 2.0, 0.5  # the second step, against the first: Richardson's ratio 2
-KINK_GAP_RATIO = 0.75  # a smooth f's slope gap halves with h; one that stays is a kink at theta
-SLOPE_CHANGE_NOISE = 3.0  # noise of a one-sided slope's change between the steps, in roundings
-LOPSIDED_SHARE = 0.5  # slopes that moved this much more on one side than on the other
-IRREGULAR_SHARE = 0.5  # a departure from the smooth pattern this large against the gap
-KINK_ROUNDING = 4.0  # a bracketed element's error, in units of the two steps' rounding
+# Each further step is 4 times shorter: a kink or jump at distance d leaves the stencil
+# after log4(h / d) of them; 8 reach 4^-8 / 2 ~ 8e-6 of the first step (the automatic
+# 6e-6 |theta| goes to 5e-11 |theta|: breakpoints 1e-9 away are resolved).
+SHORTEN, MAX_SHORTENINGS = 4.0, 8
+# ... and while its rounding stays within this share of the disagreement to be resolved.
+# Where only kinks with an analytic value strictly between their one-sided derivatives
+# wait, the next step is SHORTEN x the shortest step at which rounding still resolves
+# RESOLUTION_WANTED (at least the ladder's shortest): only there can a kink at theta be
+# told from one just off it, and one step by step there would cost every stage.
+USEFUL_SHARE = 0.5
+# Why f was evaluated at the shorter steps (its sentence: summarise.EVALUATIONS)
+SHORTENED = "shortened"
 
 # (rows, steps) -> (differences (rows, outputs), f's values (rows, offsets, outputs), steps)
 Measure = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
@@ -48,11 +61,11 @@ def refine_doubt(
     order: int,
     f0: np.ndarray,
 ) -> Refinement:
-    """Measure the rows the first pass left in doubt at a second step and judge them there.
+    """Measure the rows the first pass left in doubt at shorter steps and judge them there.
 
-    ``measure(rows, steps)`` takes each row's difference at the given steps. Where the
-    first pass saw no curvature the second step is 2h (never for a row already lengthened),
-    otherwise h/2.
+    ``measure(rows, steps)`` takes each row's difference at the given steps. The second
+    step is 2h where the first pass saw no curvature (never for a row already lengthened),
+    otherwise h/2; then h'/4, h'/16, ... only for rows with an element still undecided.
     """
     doubt = np.flatnonzero(~first.consistent.all(axis=1))
     if doubt.size == 0:
@@ -61,98 +74,150 @@ def refine_doubt(
     quiet = curvature_negligible(gaps, errors)
     up = np.zeros(doubt.size, dtype=bool) if quiet is None else quiet
     up &= ~first.lengthened[doubt]  # never lengthen a row twice
-    second, values, second_steps = measure(
-        doubt, first.nominal[doubt] * np.where(up, LONGER, SHORTER)
-    )
-    slopes = None
-    if gaps is not None:  # a central difference: its one-sided slopes come for free
-        slopes = (
-            slopes_from(first.primary[doubt], gaps, first.steps[doubt]),
-            one_sided_slopes(values[:, 0], f0, values[:, 1], second_steps),
+    nominal = first.nominal[doubt] * np.where(up, LONGER, SHORTER)
+    second, values, second_steps = measure(doubt, nominal)
+    ladder = Ladder.start(first, doubt, second, values, second_steps, up, f0)
+    made = [("refinement", values.shape[0] * values.shape[1])]
+    state = _State.undecided(analytic[doubt], first, doubt)
+    a = analytic[doubt]
+    lowest = first.nominal[doubt] * SHORTER / SHORTEN**MAX_SHORTENINGS
+    for _ in range(MAX_SHORTENINGS + 1):
+        live = np.flatnonzero(state.open_rows())
+        if live.size == 0:
+            break
+        floor = _floor(a[live], ladder.derivative[2, live], errors, USEFUL_SHARE)
+        shorter = ladder.nominal[live] / SHORTEN
+        useful = (floor <= ladder.steps[live, 2:3] / SHORTEN) & (state.status[live] == UNDECIDED)
+        going = useful.any(axis=1) & (shorter >= lowest[live] * (1 - 1e-9))
+        rows = ladder.rows(live)
+        rounding = rows.rounding(errors, f0)
+        pair = read_pair(
+            a[live], rows, rounding, errors.analytic_rounding, order, errors.margin, ~going
         )
-    refined = judge_doubt(analytic, first, errors, doubt, second, second_steps, up, order, slopes)
-    return Refinement(
-        doubt,
-        refined.status,
-        refined.numeric,
-        refined.error,
-        refined.low,
-        refined.high,
-        evaluations=(("refinement", values.shape[0] * values.shape[1]),),
-    )
+        state.record(live, pair)
+        waiting = state.status[live] == UNDECIDED
+        more = going & waiting.any(axis=1)
+        if not more.any():
+            break
+        rows, nominal = live[more], shorter[more]
+        deep = ~np.any(waiting[more] & ~pair.interior[more], axis=1)
+        bottom = _floor(a[rows], ladder.derivative[2, rows], errors, 0.0)
+        bottom = np.where(waiting[more], bottom, np.inf).min(axis=1)
+        bottom = SHORTEN * np.maximum(bottom, lowest[rows])
+        nominal = np.where(deep, np.minimum(nominal, bottom), nominal)
+        derivative, values, steps = measure(doubt[rows], nominal)
+        ladder = ladder.extended(rows, derivative, values, steps, nominal, f0)
+        made.append((SHORTENED, values.shape[0] * values.shape[1]))
+    return state.refinement(first, errors, doubt, ladder, order, _merged(made))
 
 
-def judge_doubt(
-    analytic: np.ndarray,
-    first: FirstPass,
-    errors: ErrorModel,
-    doubt: np.ndarray,
-    second: np.ndarray,
-    second_steps: np.ndarray,
-    up: np.ndarray,
-    order: int,
-    slopes: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None,
-) -> Refined:
-    """Judge the doubt rows from D(h) and a second difference at 2h (``up``) or h/2.
-
-    ``slopes`` are the one-sided slopes (minus, plus) at the first and the second step.
-    Elements the first pass found consistent keep their first values.
-    """
-    first_noise = np.multiply.outer(1.0 / first.steps[doubt], errors.noise)
-    second_noise = np.multiply.outer(1.0 / second_steps, errors.noise)
-    at_first = first.primary[doubt]
-    column = up[:, None]
-
-    def pick(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # (at the larger step, at the smaller step) from (at the first, at the second)
-        return np.where(column, b, a), np.where(column, a, b)
-
-    large, small = pick(at_first, second)
-    noise_large, noise_small = pick(first_noise, second_noise)
-    slopes_large = slopes_small = None
-    if slopes is not None:
-        (minus_first, plus_first), (minus_second, plus_second) = slopes
-        minus_large, minus_small = pick(minus_first, minus_second)
-        plus_large, plus_small = pick(plus_first, plus_second)
-        slopes_large, slopes_small = (minus_large, plus_large), (minus_small, plus_small)
-    verdict = refine_elements(
-        analytic[doubt],
-        large,
-        small,
-        noise_large,
-        noise_small,
-        errors.analytic_rounding,
-        order,
-        errors.margin,
-        slopes_large,
-        slopes_small,
-    )
-    first_rounding = first_noise + errors.analytic_rounding
-    loose = first_rounding
-    if first.gaps is not None:  # + |gap| / 2h: the bound that holds wherever f' is monotone
-        loose = first_rounding + np.abs(first.gaps[doubt]) / (2 * first.steps[doubt][:, None])
-    first_wrong = first.residual[doubt] > errors.margin * loose
-    status = np.where((verdict.status == OK) & first_wrong, NOISE, verdict.status)
-    flagged = ~first.consistent[doubt]
-    return Refined(
-        np.where(flagged, status, OK),
-        np.where(flagged, verdict.numeric, at_first),
-        np.where(flagged, verdict.error, first_rounding),
-        verdict.low,
-        verdict.high,
-    )
+def _floor(
+    analytic: np.ndarray, shortest: np.ndarray, errors: ErrorModel, useful: float
+) -> np.ndarray:
+    """Per element, the shortest step whose rounding still tells something: margin x
+    (noise_r / h + derivative rounding_r) within RESOLUTION_WANTED of the element's scale
+    (its analytic value, or its output's typical slope), or within ``useful`` of what is to
+    be resolved, |analytic - D| at the shortest step so far. inf where none does."""
+    scale = np.maximum(np.abs(analytic), errors.typical_slope)
+    wanted = np.maximum(RESOLUTION_WANTED * scale, useful * np.abs(analytic - shortest))
+    room = wanted / errors.margin - errors.analytic_rounding
+    with np.errstate(divide="ignore", invalid="ignore"):
+        floor = np.where(room > 0, errors.noise / room, np.inf)
+    return np.where(np.isnan(floor), np.inf, floor)
 
 
-@dataclass(frozen=True)
-class Refined:
-    """Elements judged at two steps: status codes, best numeric value, its error, and the
-    one-sided slope bracket where a kink was found (NaN elsewhere)."""
+def _merged(made: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    """Evaluation counts with equal identifiers added up, in first-seen order."""
+    totals: dict[str, int] = {}
+    for reason, count in made:
+        totals[reason] = totals.get(reason, 0) + count
+    return tuple(totals.items())
+
+
+@dataclass
+class _State:
+    """The doubt rows' verdicts as they are decided, stage by stage (mutable, private).
+
+    Elements the first pass found consistent are decided from the start, at their first
+    values; the others stay UNDECIDED until a pair of steps decides them. A kink first
+    read with the analytic value strictly inside its bracket keeps that pair's numbers
+    (``held``): the shortest steps only confirm it is at theta, with coarser rounding."""
 
     status: np.ndarray
     numeric: np.ndarray
     error: np.ndarray
     low: np.ndarray
     high: np.ndarray
+    coefficient: np.ndarray  # |c| of the truncation c h^p where a smooth pair decided
+    held: np.ndarray  # bool: numbers kept from the pair that first read an interior kink
+
+    @staticmethod
+    def undecided(analytic: np.ndarray, first: FirstPass, doubt: np.ndarray) -> _State:
+        flagged = ~first.consistent[doubt]
+        nan = np.full(analytic.shape, np.nan)
+        return _State(
+            np.where(flagged, UNDECIDED, OK),
+            first.primary[doubt].copy(),
+            nan.copy(),
+            nan.copy(),
+            nan.copy(),
+            np.zeros(analytic.shape),
+            np.zeros(analytic.shape, dtype=bool),
+        )
+
+    def open_rows(self) -> np.ndarray:
+        return np.any(self.status == UNDECIDED, axis=1)
+
+    def record(self, rows: np.ndarray, pair: Refined) -> None:
+        """Keep the pair's verdicts for the rows' elements it decided, and only those; an
+        interior kink's numbers from the first pair that read it, if it ends a KINK."""
+        waiting = self.status[rows] == UNDECIDED
+        held = self.held[rows]
+        hold = waiting & pair.interior & ~held
+        new = waiting & (pair.status != UNDECIDED)
+        kept = held & (pair.status == KINK)
+        self._set(rows, "status", pair.status, new)
+        for name in ("numeric", "error", "low", "high"):
+            self._set(rows, name, getattr(pair, name), (new & ~kept) | hold)
+        self._set(rows, "coefficient", pair.coefficient, new)
+        self.held[rows] = (held | hold) & ~(new & ~kept)
+
+    def _set(self, rows: np.ndarray, name: str, values: np.ndarray, where: np.ndarray) -> None:
+        block = getattr(self, name)[rows]
+        block[where] = values[where]
+        getattr(self, name)[rows] = block
+
+    def refinement(
+        self,
+        first: FirstPass,
+        errors: ErrorModel,
+        doubt: np.ndarray,
+        ladder: Ladder,
+        order: int,
+        made: tuple[tuple[str, int], ...],
+    ) -> Refinement:
+        """The findings: an element that agrees now but failed the first step beyond its
+        own estimated error (rounding, the curvature its gap shows, and its truncation as
+        the deciding pair measured it, h0^p / h^p times theirs) is NOISE."""
+        steps = first.steps[doubt]
+        first_rounding = np.multiply.outer(1.0 / steps, errors.noise) + errors.analytic_rounding
+        loose = first_rounding + self.coefficient * steps[:, None] ** order
+        if first.gaps is not None:  # + |gap| / 2h: the bound that holds wherever f' is monotone
+            loose = loose + np.abs(first.gaps[doubt]) / (2 * steps[:, None])
+        first_wrong = ~(first.residual[doubt] <= errors.margin * loose)
+        flagged = ~first.consistent[doubt]
+        status = np.where((self.status == OK) & first_wrong & flagged, NOISE, self.status)
+        error = np.where(flagged, self.error, first_rounding)
+        return Refinement(
+            doubt,
+            status,
+            self.numeric,
+            error,
+            self.low,
+            self.high,
+            made,
+            np.nanmin(ladder.steps, axis=1),
+        )
 
 
 def refine_elements(
@@ -167,72 +232,20 @@ def refine_elements(
     slopes_coarse: tuple[np.ndarray, np.ndarray] | None,
     slopes_fine: tuple[np.ndarray, np.ndarray] | None,
 ) -> Refined:
-    """Classify elements measured at two steps (coarse = 2 x fine): smooth, or a kink.
+    """Judge elements measured at two steps only (coarse = 2 x fine), as the last pair of
+    a ladder: every element decided (``read_pair`` with ``final``)."""
+    rows = coarse.shape[0]
+    nan = np.full_like(coarse, np.nan)
+    steps = np.tile([np.nan, 2.0, 1.0], (rows, 1))
 
-    Smooth: Richardson's extrapolation, with |D(h/2) - D(h)| / (2^p - 1) as the
-    truncation error; its rounding is (2^p r(h/2) + r(h)) / (2^p - 1). Kinks (see
-    ``kinks``): the analytic value must lie between the one-sided slopes.
-    """
-    extrapolated, truncation = richardson(coarse, fine, order)
-    weight = 2**order
-    numeric = extrapolated
-    error = truncation + (weight * rounding_fine + rounding_coarse) / (weight - 1)
-    error = error + analytic_rounding
-    low = np.full_like(coarse, np.nan)
-    high = np.full_like(coarse, np.nan)
-    kink = np.zeros(coarse.shape, dtype=bool)
+    def three(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.stack([nan, a, b])
+
+    minus = plus = None
     if slopes_coarse is not None and slopes_fine is not None:
-        kink, bracket_low, bracket_high = kinks(
-            slopes_coarse, slopes_fine, rounding_coarse, rounding_fine, margin
-        )
-        kink_error = KINK_ROUNDING * (rounding_fine + rounding_coarse) + analytic_rounding
-        numeric = np.where(kink, fine, numeric)
-        error = np.where(kink, kink_error, error)
-        low = np.where(kink, bracket_low, low)
-        high = np.where(kink, bracket_high, high)
-    beyond = np.abs(analytic - numeric) > margin * error
-    inside = (analytic >= low - margin * error) & (analytic <= high + margin * error)
-    status = np.where(kink, np.where(inside, KINK, WRONG), np.where(beyond, WRONG, OK))
-    return Refined(status, numeric, error, low, high)
-
-
-def kinks(
-    slopes_coarse: tuple[np.ndarray, np.ndarray],
-    slopes_fine: tuple[np.ndarray, np.ndarray],
-    rounding_coarse: np.ndarray,
-    rounding_fine: np.ndarray,
-    margin: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where the one-sided slopes (minus, plus) at two steps show a kink, and the bracket
-    of valid subgradients there: (kink mask, low, high).
-
-    Kink at theta_i: the slope gap does not halve with the step (it keeps at least
-    KINK_GAP_RATIO of itself); the bracket is the slopes and their limits as h -> 0. A kink
-    elsewhere inside the step (or several): the slopes change between the steps in no
-    smooth pattern; the one-sided slopes at both steps bound the valid values.
-    """
-    minus1, plus1 = slopes_coarse
-    minus2, plus2 = slopes_fine
-    gap1, gap2 = np.abs(plus1 - minus1), np.abs(plus2 - minus2)
-    significant = gap1 > margin * GAP_NOISE * rounding_coarse
-    at_theta = (gap2 > margin * GAP_NOISE * rounding_fine) & (gap2 >= KINK_GAP_RATIO * gap1)
-    # A smooth f moves both one-sided slopes by about -/+ h f'' / 4 between the steps; a
-    # kink inside the step moves only the slope on its side.
-    change_plus, change_minus = plus1 - plus2, minus1 - minus2
-    noise = margin * SLOPE_CHANGE_NOISE * (rounding_fine + rounding_coarse)
-    moved = np.abs(change_plus) + np.abs(change_minus)
-    lopsided = np.abs(change_plus + change_minus) > LOPSIDED_SHARE * moved
-    lopsided &= moved > noise
-    # Smooth, the slopes move by +/- half the small step's gap (h f'' / 4 each). A kink
-    # inside the step moves only the slope on its side; several kinks break the pattern
-    # in other ways. Five points cannot tell where inside the step such kinks sit, so
-    # there the one-sided slopes bound the valid values, as at a kink at theta itself.
-    mismatch = np.abs(change_plus - gap2 / 2) + np.abs(change_minus + gap2 / 2)
-    irregular = (mismatch > IRREGULAR_SHARE * gap2) & (mismatch > noise)
-    inside_step = ~at_theta & significant & (lopsided | irregular)
-    # The one-sided derivatives are the slopes' limits as h -> 0; extrapolate each
-    # (2 s(h/2) - s(h)), and accept anything between the slopes and their limits.
-    limits = np.stack([minus2, plus2, 2 * minus2 - minus1, 2 * plus2 - plus1])
-    slopes = np.stack([minus1, plus1, minus2, plus2])
-    candidates = np.where(inside_step, slopes, limits)
-    return at_theta | inside_step, candidates.min(axis=0), candidates.max(axis=0)
+        minus = three(slopes_coarse[0], slopes_fine[0])
+        plus = three(slopes_coarse[1], slopes_fine[1])
+    ladder = Ladder(steps, np.ones(rows), three(coarse, fine), minus, plus, three(nan, nan))
+    rounding = three(rounding_coarse, rounding_fine)
+    final = np.ones(rows, dtype=bool)
+    return read_pair(analytic, ladder, rounding, analytic_rounding, order, margin, final)

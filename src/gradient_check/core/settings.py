@@ -22,7 +22,7 @@ class Settings:
     margin: float = DEFAULT_MARGIN  # "clearly exceeds": this many estimated errors
     band_scale: float = 1.0  # multiplies the texts' band edges (deep networks)
     promote: bool = True  # evaluate low-precision parameters as float64 copies if f allows
-    seed: int = 0  # the private generator of the probes and random directions
+    seed: int = 0  # the private generator of random directions (the probes use fixed ones)
 
 
 def make_settings(

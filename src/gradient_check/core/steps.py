@@ -4,9 +4,14 @@ A number is the absolute step h, exactly as in the texts, so their figures repro
 ``relative(r)`` takes h_i = r * scale_i, and the default ``"auto"`` takes
 h_i = eps ** (1 / (order + 1)) * scale_i, which balances the scheme's truncation error
 (~ h**order) against rounding error (~ eps / h) for the dtype the function computes in.
-scale_i is |theta_i|, or the mean magnitude of its tensor where theta_i is zero or
-smaller than that mean (a bias initialised to zero is stepped at its tensor's scale,
-or at 1 when the whole problem is zero).
+
+scale_i follows each element: |theta_i| itself (log over an array holding 0.01 and 100 is
+stepped at 0.01's scale at 0.01, never out of its domain), but never below sqrt(eps) times
+its tensor's typical magnitude, where a step of the element's own scale would drown in the
+rounding of f. An exact zero has no scale of its own: it takes its tensor's typical
+magnitude (a bias initialised to zero sits among biases of that size), or theta's, or 1
+when the whole problem is zero. "Typical" is the median of the nonzero magnitudes, which a
+few large elements do not drag up.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ class Step:
         return "automatic step (eps^(1/(order+1)) x |theta_i|)"
 
 
+FLOAT64_EPS = float(np.finfo(np.float64).eps)
+
+
 AUTO = Step("auto")
 
 
@@ -44,7 +52,8 @@ def absolute(h: float) -> Step:
 
 
 def relative(r: float) -> Step:
-    """The step h_i = r * |theta_i| (the tensor's scale where theta_i is zero)."""
+    """The step h_i = r * scale_i: |theta_i|, or its tensor's typical magnitude where theta_i
+    is zero (``element_scales``)."""
     return _checked(Step("relative", float(r)))
 
 
@@ -65,21 +74,43 @@ def as_step(h: float | str | Step | None) -> Step:
     return absolute(h)
 
 
-def element_scales(vector: ParameterVector) -> np.ndarray:
-    """scale_i: |theta_i|, raised to its tensor's mean magnitude where it is smaller."""
+def typical_magnitude(values: np.ndarray) -> float:
+    """The median of the nonzero magnitudes among ``values`` (0.0 if there are none)."""
+    nonzero = np.abs(values[values != 0])
+    return float(np.median(nonzero)) if nonzero.size else 0.0
+
+
+def element_scales(vector: ParameterVector, eps: float | np.ndarray = FLOAT64_EPS) -> np.ndarray:
+    """scale_i: |theta_i|, floored at sqrt(eps_i) x its tensor's typical magnitude; an exact
+    zero takes that typical magnitude (``eps``: the precision, a number or per coordinate).
+
+    The floor: with f varying on its tensor's scale T, a step c |theta_i| (c = eps^(1/3))
+    has rounding error eps |f| / (c |theta_i|); at |theta_i| = sqrt(eps) T that is
+    eps^(1/6) |f| / T, which the longer step where rounding dominates still resolves.
+    """
     theta = np.abs(vector.theta)
-    overall = float(theta.mean()) or 1.0
-    scales = np.empty_like(theta)
+    typical = tensor_scales(vector)
+    floor = np.sqrt(np.asarray(eps, dtype=np.float64)) * typical
+    return np.where(theta == 0, typical, np.maximum(theta, floor))
+
+
+def tensor_scales(vector: ParameterVector) -> np.ndarray:
+    """Per coordinate: its tensor's typical magnitude (theta's, or 1, for an all-zero one),
+    the scale an exact zero is stepped at and the reach of a longer step."""
+    theta = np.abs(vector.theta)
+    overall = typical_magnitude(theta) or 1.0
+    out = np.empty_like(theta)
     for slot in vector.slots:
-        block = theta[slot.offset : slot.stop]
-        typical = float(block.mean()) or overall
-        scales[slot.offset : slot.stop] = np.maximum(block, typical)
-    return scales
+        out[slot.offset : slot.stop] = typical_magnitude(theta[slot.offset : slot.stop]) or overall
+    return out
 
 
-def step_sizes(step: Step, vector: ParameterVector, scheme: Scheme, eps: float) -> np.ndarray:
-    """The nominal step h_i for every coordinate of theta."""
+def step_sizes(
+    step: Step, vector: ParameterVector, scheme: Scheme, eps: float | np.ndarray
+) -> np.ndarray:
+    """The nominal step h_i for every coordinate of theta (``eps``: the precision f computes
+    in, a number or one per coordinate)."""
     if step.kind == "absolute":
         return np.full(vector.size, step.value)
     factor = step.value if step.kind == "relative" else eps ** (1.0 / (scheme.order + 1))
-    return factor * element_scales(vector)
+    return factor * element_scales(vector, eps)

@@ -1,7 +1,13 @@
 """Turn judged elements into the report: one row per (output, parameter) block.
 
 Only a few passes over each block's elements (its norms, its worst element); the
-elements worth naming (wrong, kinks, unconfirmed) come from the refined rows alone.
+elements worth naming (wrong, kinks, unconfirmed) come from the refined rows alone. Norms
+are scaled (``bands.euclidean_norm``), so gradients near 1e154 neither overflow nor NaN.
+
+A block is decided when its estimated error could not hide a DECIDABLE difference of the
+size that matters: the block's own gradient ||a|| + ||d||, or at a stationary point (the
+gradient zero within its error, or its extremum inside the step), where a relative
+measure means nothing, the problem's own scale, judged absolutely (``stationary``).
 """
 
 from __future__ import annotations
@@ -12,16 +18,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..report import Element, Evidence, Report, Row
-from .bands import BAND_EDGES, Verdict, relative_difference_from_norms, verdict_of
+from .bands import BAND_EDGES, euclidean_norm, relative_difference_from_norms, verdict_of
 from .flatten import ParameterVector, Slot
-from .judge import KINK, NOISE, WRONG, Judged, squared_error_norm
+from .judge import JUMP, KINK, NOISE, UNRESOLVED, WRONG, Judged, error_norm
 from .measure import LARGER_STEP
 from .outputs import OutputSpec, output_label
 from .settings import Settings
+from .stationary import Curvature, curvature, is_stationary, stationary_notes
 
 MAX_LISTED = 50  # elements listed per kind and row; the counts cover all of them
 DECIDABLE = BAND_EDGES[2]  # evidence that cannot rule out a 1e-2 difference cannot decide
-_KINDS = {WRONG: "wrong", KINK: "kink", NOISE: "noise"}
+_KINDS = {WRONG: "wrong", KINK: "kink", NOISE: "noise", JUMP: "jump", UNRESOLVED: "unresolved"}
 _ORDER = {Evidence.WRONG: 0, Evidence.CANNOT_TELL: 1, Evidence.CONSISTENT: 2}
 # Why f was evaluated: the stages' identifiers, in the report's words ({scheme}: its name).
 EVALUATIONS = {
@@ -32,6 +39,7 @@ EVALUATIONS = {
     "differences": "{scheme} differences",
     "lengthened": f"{LARGER_STEP:g}h where rounding dominates",
     "refinement": "refinement at 2h or h/2",
+    "shortened": "shorter steps where kinks, jumps or f's length scale left an element unclear",
 }
 
 
@@ -48,7 +56,8 @@ class _Context:
     spec: OutputSpec
     probes: ParameterVector
     settings: Settings
-    scale: float  # ||analytic|| + ||numeric|| over everything
+    reference: float  # a stationary block's scale: ||a|| + ||d|| or ||G||, the larger
+    curvature: Curvature
     low_precision: bool
     noisy: bool
 
@@ -108,18 +117,27 @@ def _error_parts(judged: Judged, rows: slice, cols: slice) -> dict[str, float]:
     return {"noise": noise, "derivative": derivative, "truncation": truncation}
 
 
-def _block_sums(judged: Judged, rows: slice, cols: slice) -> dict[str, float]:
-    """Squared norms of analytic, numeric and their difference over one block."""
+def _block_norms(judged: Judged, rows: slice, cols: slice) -> dict[str, float]:
+    """Norms of analytic, numeric and their difference over one block (scaled: no
+    overflow), and "best": the numeric's with refined rows at their refined values."""
     a, d = judged.analytic[rows, cols], judged.first.primary[rows, cols]
-    res = judged.first.residual[rows, cols]
-    return {"a": float(np.vdot(a, a)), "d": float(np.vdot(d, d)), "res": float(np.vdot(res, res))}
+    norms = {
+        "a": euclidean_norm(a),
+        "d": euclidean_norm(d),
+        "res": euclidean_norm(judged.first.residual[rows, cols]),
+    }
+    refined = judged.refinement
+    inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)
+    if inside.any():
+        d = d.copy()
+        d[refined.doubt[inside] - rows.start] = refined.numeric[inside][:, cols]
+    norms["best"] = euclidean_norm(d) if inside.any() else norms["d"]
+    return norms
 
 
-def _diff(sums: dict[str, float]) -> float:
-    """The texts' relative difference from squared norms."""
-    return relative_difference_from_norms(
-        np.sqrt(sums["res"]), np.sqrt(sums["a"]), np.sqrt(sums["d"])
-    )
+def _diff(norms: dict[str, float]) -> float:
+    """The texts' relative difference from a block's (or all blocks') norms."""
+    return relative_difference_from_norms(norms["res"], norms["a"], norms["d"])
 
 
 def worst_element(residual: np.ndarray) -> tuple[int, int]:
@@ -128,25 +146,60 @@ def worst_element(residual: np.ndarray) -> tuple[int, int]:
     return int(i), int(r)
 
 
+@dataclass(frozen=True)
+class _Finding:
+    """A block's evidence, the bound it rests on, and how it was judged."""
+
+    bound: float  # the relative difference its estimated errors alone could explain
+    evidence: Evidence
+    advice: str | None  # what would decide a "cannot tell"
+    absolute: bool  # judged absolutely: the derivative is within its error of zero
+
+
 def _evidence(
-    judged: Judged, rows: slice, cols: slice, sums: dict[str, float], wrong: bool, ctx: _Context
-) -> tuple[float, Evidence, str | None]:
-    """The block's error bound (the relative difference its estimated errors alone could
-    explain), its evidence and advice: wrong if any element is confirmed wrong, "cannot
-    tell" (with what would decide) if the bound could hide a DECIDABLE difference."""
-    spread = judged.errors.margin * np.sqrt(squared_error_norm(judged, rows, cols))
-    size = np.sqrt(sums["a"]) + np.sqrt(sums["d"])
-    bound = 0.0 if spread == 0 else spread / (size if size > spread else ctx.scale or np.inf)
+    judged: Judged, rows: slice, cols: slice, norms: dict[str, float], wrong: bool, ctx: _Context
+) -> _Finding:
+    """The block's finding: wrong if any element is confirmed wrong, "cannot tell" (with
+    what would decide) if its error could hide a DECIDABLE difference, else consistent.
+
+    spread = margin x ||estimated error||. The bound is relative, spread / (||a|| + ||d||),
+    except at a stationary point (``stationary.is_stationary``: the derivative is zero
+    within its error, or its one-sided slopes straddle zero), where a relative measure means
+    nothing and the bound is absolute: spread against the problem's scale, the larger of
+    its whole derivative's size and its curvature's. A wrong element is still caught
+    wherever its error exceeds margin x its estimate (the judge's test). A bound or diff
+    that is NaN or inf never decides: NaN is never agreement.
+    """
+    spread = judged.errors.margin * error_norm(judged, rows, cols)
+    half_gap = ctx.curvature.half_gap
+    straddle = 0.0 if half_gap is None else euclidean_norm(half_gap[rows, cols])
+    absolute = is_stationary(norms["best"], spread, straddle)
+    reference = ctx.reference if absolute else norms["a"] + norms["d"]
+    bound = 0.0 if spread == 0 else spread / (reference or np.inf)
     if wrong:
-        return bound, Evidence.WRONG, None
-    if bound > DECIDABLE:
-        parts = _error_parts(judged, rows, cols)
-        return bound, Evidence.CANNOT_TELL, _advice(parts, ctx.low_precision, ctx.noisy)
-    return bound, Evidence.CONSISTENT, None
+        return _Finding(float(bound), Evidence.WRONG, None, absolute)
+    if not (bound <= DECIDABLE and np.isfinite(_diff(norms))):
+        advice = _advice(_error_parts(judged, rows, cols), ctx.low_precision, ctx.noisy)
+        return _Finding(float(bound), Evidence.CANNOT_TELL, advice, absolute)
+    return _Finding(float(bound), Evidence.CONSISTENT, None, absolute)
+
+
+def _undecided_advice(element: Element) -> str:
+    """What would decide a block holding an element no finite difference here can judge."""
+    if element.kind == "jump":
+        return (
+            f"f jumps at {element.label} (its one-sided slopes grow like 1/h as the step "
+            "shrinks): no derivative exists there; move theta off the discontinuity"
+        )
+    return (
+        f"at {element.label} the one-sided slopes never settled as the step shrank (f "
+        "changes on a shorter scale than the shortest step, or several kinks lie inside "
+        "it): move theta away from them, or check at a point where f is smooth"
+    )
 
 
 def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float]]:
-    """One (output, parameter) block's row, and its squared norms for the global diff."""
+    """One (output, parameter) block's row, and its norms for the global diff."""
     judged, spec, probes = ctx.judged, ctx.spec, ctx.probes
     rows, cols = slice(slot.offset, slot.stop), slice(block.offset, block.stop)
     a, d = judged.analytic[rows, cols], judged.first.primary[rows, cols]
@@ -154,7 +207,7 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float]]
     i, r = worst_element(res)
     scale = np.maximum(np.abs(a), np.abs(d))
     relative = np.divide(res, scale, out=np.zeros_like(res), where=scale > 0)
-    sums = _block_sums(judged, rows, cols)
+    norms = _block_norms(judged, rows, cols)
 
     def label(coordinate: int, output: int) -> str:
         return output_label(spec, probes, output, coordinate)
@@ -162,8 +215,15 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float]]
     wrong, n_wrong = _elements(WRONG, judged, rows, cols, label)
     kinks, n_kinks = _elements(KINK, judged, rows, cols, label)
     noise, n_noise = _elements(NOISE, judged, rows, cols, label)
-    bound, evidence, advice = _evidence(judged, rows, cols, sums, n_wrong > 0, ctx)
-    diff = _diff(sums)
+    jumps, n_jumps = _elements(JUMP, judged, rows, cols, label)
+    unresolved, n_unresolved = _elements(UNRESOLVED, judged, rows, cols, label)
+    undecided = (jumps + unresolved)[:MAX_LISTED]
+    found = _evidence(judged, rows, cols, norms, n_wrong > 0, ctx)
+    if not n_wrong and undecided:
+        found = _Finding(
+            found.bound, Evidence.CANNOT_TELL, _undecided_advice(undecided[0]), found.absolute
+        )
+    diff = _diff(norms)
     steps = judged.first.steps[rows]
     row = Row(
         name=slot.name,
@@ -171,24 +231,27 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float]]
         shape=slot.shape,
         diff=diff,
         verdict=verdict_of(diff, ctx.settings.band_scale),
-        evidence=evidence,
+        evidence=found.evidence,
         max_abs_error=float(res[i, r]),
         max_rel_error=float(relative.max()),
         worst_index=label(slot.offset + i, block.offset + r),
         worst_analytic=float(a[i, r]),
         worst_numeric=float(d[i, r]),
-        error_bound=float(bound),
+        error_bound=found.bound,
         step_min=float(steps.min()),
         step_max=float(steps.max()),
         wrong=wrong,
         kinks=kinks,
         noise=noise,
+        undecided=undecided,
         wrong_count=n_wrong,
         kink_count=n_kinks,
         noise_count=n_noise,
-        advice=advice,
+        undecided_count=n_jumps + n_unresolved,
+        advice=found.advice,
+        absolute=found.absolute,
     )
-    return row, sums
+    return row, norms
 
 
 def build_report(
@@ -210,16 +273,19 @@ def build_report(
     ``probes`` names the rows of ``judged`` (theta's coordinates, or random directions);
     ``evaluations`` are the stages' (identifier, count) pairs.
     """
-    scale = float(np.linalg.norm(judged.analytic) + np.linalg.norm(judged.first.primary))
-    ctx = _Context(judged, spec, probes, settings, scale, low_precision, noisy)
+    scale = euclidean_norm(judged.analytic) + euclidean_norm(judged.first.primary)
+    curvatures = curvature(judged)
+    reference = max(scale, curvatures.scale)
+    ctx = _Context(judged, spec, probes, settings, reference, curvatures, low_precision, noisy)
     built = [_row(block, slot, ctx) for block in spec.blocks for slot in probes.slots]
     rows = [row for row, _ in built]
     rows.sort(key=lambda row: _ORDER[row.evidence])
-    totals = {key: sum(sums[key] for _, sums in built) for key in ("a", "d", "res")}
+    # ||g|| over everything is the norm of the blocks' norms
+    totals = {key: euclidean_norm([n[key] for _, n in built]) for key in ("a", "d", "res")}
     diff = _diff(totals)
     verdict = verdict_of(diff, settings.band_scale)
     evidence = min({row.evidence for row in rows}, key=lambda e: _ORDER[e])
-    notes = (*notes, *_disagreement(diff, verdict, evidence, rows))
+    notes = (*notes, *stationary_notes(rows, reference))
     return Report(
         kind=kind,
         diff=diff,
@@ -234,31 +300,3 @@ def build_report(
         band_scale=settings.band_scale,
         extra=dict(extra or {}),
     )
-
-
-def _disagreement(diff: float, verdict: Verdict, evidence: Evidence, rows: list[Row]) -> list[str]:
-    """One line where the texts' band and the evidence disagree, saying why."""
-    n_kinks = sum(r.kink_count for r in rows)
-    n_wrong = sum(r.wrong_count for r in rows)
-    if evidence is Evidence.CONSISTENT and verdict is not Verdict.CORRECT:
-        if n_kinks:
-            return [
-                f"the diff {diff:.1e} comes from {n_kinks} element(s) at kinks, where the "
-                "analytic value is a valid subgradient; every other element agrees"
-            ]
-        bound = max(r.error_bound for r in rows)
-        return [
-            f"the diff {diff:.1e} is within the finite difference's own estimated error "
-            f"(up to {bound:.1e}): no element is wrong beyond it"
-        ]
-    if evidence is Evidence.WRONG and verdict in (Verdict.CORRECT, Verdict.NON_SMOOTH_ONLY):
-        return [
-            f"the global diff {diff:.1e} looks fine, but {n_wrong} element(s) are wrong "
-            "beyond their estimated error: a small part of a large vector"
-        ]
-    if evidence is Evidence.CANNOT_TELL:
-        return [
-            f"the diff {diff:.1e} cannot be trusted: the finite difference's own error is "
-            "as large as the differences it would have to reveal"
-        ]
-    return []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from .report import MutationReport, Outcome, overall
+from .report import MutantOutcome, MutationReport, overall
 
 
 def print_mutation_reports(console: Console, reports: list[MutationReport]) -> None:
@@ -19,20 +19,20 @@ def print_mutation_reports(console: Console, reports: list[MutationReport]) -> N
     if show_subject:
         table.add_column("network")
     table.add_column("target")
-    for header in ("mutants", *(o.value for o in Outcome), "score"):
+    for header in ("mutants", *(o.value for o in MutantOutcome), "score"):
         table.add_column(header, justify="right")
     everything = overall(reports)
     for report in [*reports, everything]:
         counts = report.counts
-        cells = [str(len(report.results)), *(str(counts[o]) for o in Outcome), _score(report)]
+        cells = [str(len(report.results)), *(str(counts[o]) for o in MutantOutcome), _score(report)]
         if report is everything:
             table.add_section()
         table.add_row(*([report.subject] if show_subject else []), report.target, *cells)
     console.print(table)
     counts = everything.counts
-    decided = counts[Outcome.CAUGHT] + counts[Outcome.SURVIVED]
+    decided = counts[MutantOutcome.CAUGHT] + counts[MutantOutcome.SURVIVED]
     console.print(
-        f"The check caught {counts[Outcome.CAUGHT]} of the {decided} mutants that neither "
+        f"The check caught {counts[MutantOutcome.CAUGHT]} of the {decided} mutants that neither "
         f"crash nor are equivalent: score {_score(everything)}; "
         f"{everything.evaluations:,} loss evaluations by the checks."
     )

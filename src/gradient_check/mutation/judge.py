@@ -30,7 +30,7 @@ from ..core.flatten import flatten, flatten_like
 from ..core.workspace import Workspace
 from ..report import Report
 from .errors import MutationError
-from .report import MutationReport, Outcome
+from .report import MutantOutcome, MutationReport
 from .run import Verdict, run_mutation_test
 from .source import plain_function
 from .targets import backward_targets, installed, is_selected
@@ -62,9 +62,9 @@ class _GradientJudge:
         report = check(loss, params, original_grads, **check_options)
         if not report.ok:
             raise MutationError(
-                f"the unmutated {what} does not pass the check ({report.evidence.value}, "
-                f"wrong: {', '.join(report.wrong) or 'none'}); mutation testing measures how "
-                f"well the check catches changes to a correct gradient, so fix it first:\n{report}"
+                f"the unmutated {what} does not pass the check ({report.headline}); mutation "
+                "testing measures how well the check catches changes to a correct gradient, so "
+                f"fix it first:\n{report}"
             )
         # The parameter arrays the mutants see, with a bitwise snapshot to put back.
         self.workspace = Workspace(params, self.vector, promote=False)
@@ -76,17 +76,20 @@ class _GradientJudge:
         finally:
             written = self._restore_params()  # also when the mutant raises after writing
         if written is not None:
-            return Outcome.CRASHED, f"the mutant wrote into the parameters ({written}); restored"
+            return (
+                MutantOutcome.CRASHED,
+                f"the mutant wrote into the parameters ({written}); restored",
+            )
         flat = flatten_like(grads, self.vector)  # a misshapen gradient raises: CRASHED
         if not np.all(np.isfinite(flat)):
             bad = int(np.flatnonzero(~np.isfinite(flat))[0])
             return (
-                Outcome.CRASHED,
+                MutantOutcome.CRASHED,
                 f"gradient of {self.vector.label(bad)} is {flat[bad]}: not finite, so not checked",
             )
         changes = self._changes(flat)
         if not changes:
-            return Outcome.EQUIVALENT, self._why_equivalent(flat)
+            return MutantOutcome.EQUIVALENT, self._why_equivalent(flat)
         report = check(self.loss, self.params, grads, **self.check_options)
         self.evaluations += report.total_evaluations
         return _verdict(report, changes)
@@ -148,12 +151,12 @@ def _verdict(report: Report, changes: list[tuple[str, float, float]]) -> Verdict
     headline = f"rel. diff {report.diff:.1e} ({report.verdict.value})"
     if not report.ok:
         if report.wrong:
-            return Outcome.CAUGHT, f"confirmed wrong: {', '.join(report.wrong)}; {headline}"
-        return Outcome.CAUGHT, f"{report.evidence.value} (not passed); {headline}"
+            return MutantOutcome.CAUGHT, f"confirmed wrong: {', '.join(report.wrong)}; {headline}"
+        return MutantOutcome.CAUGHT, f"{report.outcome.value} (not passed); {headline}"
     name, _, largest = changes[0]
     row = report.row(name)
     return (
-        Outcome.SURVIVED,
+        MutantOutcome.SURVIVED,
         f"changed {changed} (relative, ||Δ||/||g||; largest element change {largest:.1e}); "
         f"the check measured {name}'s rel. diff as {row.diff:.1e} against an estimated "
         f"finite-difference error of {row.error_bound:.1e}: {row.evidence.value}",

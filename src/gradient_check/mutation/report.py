@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .mutants import Mutant
 
 
-class Outcome(Enum):
+class MutantOutcome(Enum):
     """What happened to a mutant: caught or missed by the check, crashed, or changing nothing."""
 
     CAUGHT = "caught"
@@ -26,12 +26,17 @@ class Outcome(Enum):
     EQUIVALENT = "equivalent"
 
 
+# The name before the check's own ``gradient_check.Outcome`` (pass, fail, cannot tell) took
+# it: old imports of ``gradient_check.mutation.report.Outcome`` keep working.
+Outcome = MutantOutcome
+
+
 @dataclass(frozen=True)
 class MutantResult:
     """The outcome of one mutant, with the judge's or the exception's explanation."""
 
     mutant: Mutant
-    outcome: Outcome
+    outcome: MutantOutcome
     detail: str = ""
 
 
@@ -47,9 +52,9 @@ class MutationReport:
     """Loss evaluations made by the checks of the mutants (the reference check's excluded)."""
 
     @property
-    def counts(self) -> dict[Outcome, int]:
+    def counts(self) -> dict[MutantOutcome, int]:
         """Number of mutants per outcome, every outcome present."""
-        counts = dict.fromkeys(Outcome, 0)
+        counts = dict.fromkeys(MutantOutcome, 0)
         for result in self.results:
             counts[result.outcome] += 1
         return counts
@@ -58,13 +63,13 @@ class MutationReport:
     def score(self) -> float | None:
         """Fraction of the mutants that neither crash nor are equivalent that the check caught."""
         counts = self.counts
-        decided = counts[Outcome.CAUGHT] + counts[Outcome.SURVIVED]
-        return counts[Outcome.CAUGHT] / decided if decided else None
+        decided = counts[MutantOutcome.CAUGHT] + counts[MutantOutcome.SURVIVED]
+        return counts[MutantOutcome.CAUGHT] / decided if decided else None
 
     @property
     def survivors(self) -> list[MutantResult]:
         """The results of the mutants the check missed."""
-        return [r for r in self.results if r.outcome is Outcome.SURVIVED]
+        return [r for r in self.results if r.outcome is MutantOutcome.SURVIVED]
 
     def __str__(self) -> str:
         return text_of(self)

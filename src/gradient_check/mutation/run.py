@@ -12,10 +12,10 @@ from typing import Any
 
 from .errors import MutationError
 from .mutants import MUTANT_FILENAME_PREFIX, Mutant, generate_mutants
-from .report import MutantResult, MutationReport, Outcome
+from .report import MutantOutcome, MutantResult, MutationReport
 from .source import plain_function
 
-Verdict = Outcome | tuple[Outcome, str]
+Verdict = MutantOutcome | tuple[MutantOutcome, str]
 """What a judge returns: an outcome, or an outcome and the reason for it."""
 
 
@@ -28,8 +28,8 @@ def run_mutation_test(
 ) -> MutationReport:
     """Judge every mutant of `fn` and report which ones the check caught and which survived.
 
-    `judge(mutant_fn)` returns an `Outcome` (or an `(Outcome, detail)` pair); an `Exception`
-    it lets through is recorded as CRASHED, while `KeyboardInterrupt` and other
+    `judge(mutant_fn)` returns a `MutantOutcome` (or a `(MutantOutcome, detail)` pair); an
+    `Exception` it lets through is recorded as CRASHED, while `KeyboardInterrupt` and other
     `BaseException`s propagate. `max_mutants` keeps at most that many mutants, taken
     round-robin across families so each family is represented.
     """
@@ -48,7 +48,7 @@ def run_mutation_test(
         try:
             verdict = judge(mutant.make_function())
         except Exception as error:
-            report.results.append(MutantResult(mutant, Outcome.CRASHED, _crash_detail(error)))
+            report.results.append(MutantResult(mutant, MutantOutcome.CRASHED, _crash_detail(error)))
             continue
         outcome, detail = _unpack_verdict(verdict)
         report.results.append(MutantResult(mutant, outcome, detail))
@@ -83,17 +83,17 @@ def _crash_detail(error: Exception) -> str:
     return detail if line is None else f"{detail} (raised at line {line})"
 
 
-def _unpack_verdict(verdict: Verdict) -> tuple[Outcome, str]:
-    if isinstance(verdict, Outcome):
+def _unpack_verdict(verdict: Verdict) -> tuple[MutantOutcome, str]:
+    if isinstance(verdict, MutantOutcome):
         return verdict, ""
     if (
         isinstance(verdict, tuple)
         and len(verdict) == 2
-        and isinstance(verdict[0], Outcome)
+        and isinstance(verdict[0], MutantOutcome)
         and isinstance(verdict[1], str)
     ):
         return verdict
     raise TypeError(
-        f"judge must return an Outcome or an (Outcome, detail) pair, got {verdict!r}; "
-        "return e.g. Outcome.CAUGHT when the check reports the mutant's gradient as wrong"
+        f"judge must return a MutantOutcome or an (MutantOutcome, detail) pair, got {verdict!r}; "
+        "return e.g. MutantOutcome.CAUGHT when the check reports the mutant's gradient as wrong"
     )

@@ -7,7 +7,7 @@ family and line, the original line and the mutated one as a diff, and the judge'
 from __future__ import annotations
 
 from ..report import text_form
-from .report import MutationReport, Outcome
+from .report import MutantOutcome, MutationReport
 
 _HEADER = ("outcome", "family", "line")
 
@@ -16,8 +16,8 @@ _HEADER = ("outcome", "family", "line")
 def mutation_report_text(report: MutationReport) -> str:
     """The report as a headline and a table of its mutants, the survivors first."""
     counts = report.counts
-    tally = ", ".join(f"{counts[o]} {o.value}" for o in Outcome)
-    caught, survived = counts[Outcome.CAUGHT], counts[Outcome.SURVIVED]
+    tally = ", ".join(f"{counts[o]} {o.value}" for o in MutantOutcome)
+    caught, survived = counts[MutantOutcome.CAUGHT], counts[MutantOutcome.SURVIVED]
     score = report.score
     score_text = "n/a" if score is None else f"{score:.3f} ({caught}/{caught + survived})"
     headline = (
@@ -26,7 +26,7 @@ def mutation_report_text(report: MutationReport) -> str:
     )
     if not report.results:
         return headline
-    ordered = sorted(report.results, key=lambda r: r.outcome is not Outcome.SURVIVED)
+    ordered = sorted(report.results, key=lambda r: r.outcome is not MutantOutcome.SURVIVED)
     rows = [(r.outcome.value, r.mutant.family, str(r.mutant.lineno)) for r in ordered]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(_HEADER)]
     indent = " " * (sum(widths) + 2 * len(widths))

@@ -2,7 +2,8 @@
 
 Only the command line imports this module (rich is the ``cli`` extra). The content is the
 plain text's (``render.text.sheet_of``); each piece is styled by its tag, that is by what
-it means.
+it means. Only the outcome is coloured green, red or yellow: the texts' band is plain,
+since a band read beside the outcome must never look like a verdict of its own.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..report import Evidence, Report, Verdict
+from ..report import Outcome, Report
 from .text import (
-    ADVICE,
     COST,
     KINK,
     NOISE,
@@ -22,23 +22,18 @@ from .text import (
     WRONG_ELEMENT,
     Sheet,
     Tagged,
-    evidence_tag,
+    outcome_tag,
     sheet_of,
-    verdict_tag,
 )
 
 TAG_STYLE = {
-    verdict_tag(Verdict.CORRECT): "green",
-    verdict_tag(Verdict.NON_SMOOTH_ONLY): "yellow",
-    verdict_tag(Verdict.SUSPICIOUS): "yellow",
-    verdict_tag(Verdict.WRONG): "bold red",
-    evidence_tag(Evidence.CONSISTENT): "green",
-    evidence_tag(Evidence.CANNOT_TELL): "yellow",
-    evidence_tag(Evidence.WRONG): "bold red",
+    outcome_tag(Outcome.PASS): "green",
+    outcome_tag(Outcome.WRONG): "bold red",
+    outcome_tag(Outcome.STRUCTURAL): "bold red",
+    outcome_tag(Outcome.CANNOT_TELL): "yellow",
     WRONG_ELEMENT: "red",
     KINK: "cyan",
     NOISE: "dim",
-    ADVICE: "yellow",
     PROBLEM: "bold red",
     NOTE: "dim",
     COST: "dim",
@@ -51,7 +46,7 @@ def styled(piece: Tagged) -> Text:
 
 
 def sheet_table(sheet: Sheet) -> Table:
-    """The sheet's table: numbers right-aligned, only the evidence column wraps."""
+    """The sheet's table: numbers right-aligned, only the outcome column wraps."""
     table = Table(show_edge=False, header_style="bold")
     for column in sheet.columns:
         table.add_column(

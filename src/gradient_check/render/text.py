@@ -1,41 +1,45 @@
 """Lay a report out for reading, and render that layout as plain text.
 
 ``sheet_of`` is the one place that decides what a report says: its table, the elements
-named under it, and the summary. Every piece carries a tag saying what it means, so the
-plain-text renderer here joins the pieces and the rich renderer (``render.console``)
-styles them by meaning, never by column position or by searching the text.
+named under it, and the summary. The outcome is the headline (the summary's first line,
+the table's first verdict column); the texts' relative difference and band have a line of
+their own, read beside the outcome (``Report.band_reading``). Every piece carries a tag
+saying what it means, so the plain-text renderer here joins the pieces and the rich
+renderer (``render.console``) styles them by meaning, never by column position or by
+searching the text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..report import Element, Evidence, Report, Row, Verdict, text_form
+from ..core.bands import BAND_EDGES
+from ..report import Element, Outcome, Report, Row, Verdict, text_form
 
 SHOWN_ELEMENTS = 5  # elements listed under a row in text; the report holds up to 50
 
-# The tags a piece can carry, beside "verdict.<band>" and "evidence.<finding>" (the enum
-# member's name in lower case: "verdict.correct", "evidence.cannot_tell").
+# The tags a piece can carry, beside "outcome.<outcome>" and "verdict.<band>" (the enum
+# member's name in lower case: "outcome.cannot_tell", "verdict.correct").
 PLAIN = "plain"
 BLOCK = "block"  # a row's (output /) parameter name
 NUMBER = "number"
 WRONG_ELEMENT = "wrong-element"
 KINK = "kink"
 NOISE = "noise"  # a failure the refinement did not confirm
-ADVICE = "advice"  # what would make a "cannot tell" decidable
 PROBLEM = "problem"  # a structural failure: nondeterminism, non-linearity
 NOTE = "note"
+BAND = "band"  # the texts' relative difference and band, read beside the outcome
 COST = "cost"  # the scheme, the step and the evaluations spent
+
+
+def outcome_tag(outcome: Outcome) -> str:
+    """The tag of a piece that states the check's (or a block's) ``outcome``."""
+    return f"outcome.{outcome.name.lower()}"
 
 
 def verdict_tag(verdict: Verdict) -> str:
     """The tag of a piece that states the texts' band ``verdict``."""
     return f"verdict.{verdict.name.lower()}"
-
-
-def evidence_tag(evidence: Evidence) -> str:
-    """The tag of a piece that states the element-by-element ``evidence``."""
-    return f"evidence.{evidence.name.lower()}"
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,8 @@ class Sheet:
     title: str
     columns: tuple[Column, ...]
     rows: tuple[tuple[Tagged, ...], ...]
-    details: tuple[Tagged, ...]  # per row: its wrong elements, kinks, unconfirmed, advice
-    summary: tuple[Tagged, ...]  # headline, evidence, problems, notes, cost
+    details: tuple[Tagged, ...]  # per row: its wrong elements, kinks, unconfirmed
+    summary: tuple[Tagged, ...]  # outcome, texts' band, problems, notes, cost
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -76,28 +80,36 @@ def columns_of(report: Report) -> tuple[Column, ...]:
     return (
         Column("output / parameter" if vector_valued else "parameter"),
         Column("shape"),
+        Column("outcome", wraps=True),
         Column("rel. diff", numeric=True),
-        Column("verdict (texts)"),
-        Column("evidence", wraps=True),
+        Column("band (texts)"),
         Column("worst element"),
         Column("analytic", numeric=True),
         Column("numeric", numeric=True),
     )
 
 
+def outcome_cell(row: Row) -> str:
+    """A block's outcome in a few words: ``fail: 8 confirmed wrong``, ``pass; 1 kink``,
+    ``cannot tell``, and ``pass; absolute`` where the derivative is about zero and its band
+    is not "correct" (judged absolutely: the band means nothing there)."""
+    if row.outcome is Outcome.WRONG:
+        return f"fail: {row.wrong_count} confirmed wrong" if row.wrong_count else "fail"
+    if row.outcome is Outcome.PASS and row.kink_count:
+        return f"pass; {row.kink_count} kink{'' if row.kink_count == 1 else 's'}"
+    if row.outcome is Outcome.PASS and row.absolute and row.verdict is not Verdict.CORRECT:
+        return "pass; absolute"
+    return row.outcome.value
+
+
 def row_cells(row: Row) -> tuple[Tagged, ...]:
-    """One row of the table: the block, its diff and band, its evidence, its worst element."""
-    evidence = row.evidence.value
-    if row.wrong_count:
-        evidence += f" ({row.wrong_count})"
-    elif row.kink_count:
-        evidence += f"; {row.kink_count} kink(s)"
+    """One row of the table: the block, its outcome, its diff and band, its worst element."""
     return (
         Tagged(row.block, BLOCK),
         Tagged(_shape(row.shape)),
+        Tagged(outcome_cell(row), outcome_tag(row.outcome)),
         Tagged(f"{row.diff:.2e}", NUMBER),
         Tagged(row.verdict.value, verdict_tag(row.verdict)),
-        Tagged(evidence, evidence_tag(row.evidence)),
         Tagged(row.worst_index),
         Tagged(f"{row.worst_analytic:.6g}", NUMBER),
         Tagged(f"{row.worst_numeric:.6g}", NUMBER),
@@ -117,12 +129,19 @@ def _element_line(element: Element) -> str:
 
 
 def row_details(row: Row) -> tuple[Tagged, ...]:
-    """Lines under a row: its wrong elements, kinks, unconfirmed failures, advice."""
+    """Lines under a row: its wrong elements, kinks, unconfirmed failures (a "cannot tell"
+    says why, and what would decide it, in the headline)."""
     lines = []
     for title, tag, elements, count in (
         ("wrong", WRONG_ELEMENT, row.wrong, row.wrong_count),
         ("kink: valid subgradient", KINK, row.kinks, row.kink_count),
         ("not confirmed (numerical noise)", NOISE, row.noise, row.noise_count),
+        (
+            "undecided (a jump, or slopes that never settled)",
+            NOISE,
+            row.undecided,
+            row.undecided_count,
+        ),
     ):
         if not count:
             continue
@@ -130,24 +149,46 @@ def row_details(row: Row) -> tuple[Tagged, ...]:
         lines += [Tagged(_element_line(e), tag) for e in elements[:SHOWN_ELEMENTS]]
         if count > SHOWN_ELEMENTS:
             lines.append(Tagged(f"    ... and {count - SHOWN_ELEMENTS} more", tag))
-    if row.advice:
-        text = f"{row.block}: cannot tell ({row.error_bound:.1e} could be error); {row.advice}"
-        lines.append(Tagged(text, ADVICE))
     return tuple(lines)
 
 
+def _edge(value: float) -> str:
+    """A band edge as the texts write it: 1e-7, 3.16e-5."""
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+
+
+def band_range(verdict: Verdict, band_scale: float = 1.0) -> str:
+    """Where a band lies: ``< 1e-7``, ``1e-7..1e-4``, ``1e-4..1e-2``, ``> 1e-2`` (edges
+    times ``band_scale``)."""
+    edges = [_edge(edge * band_scale) for edge in BAND_EDGES]
+    bands = list(Verdict)  # CORRECT, NON_SMOOTH_ONLY, SUSPICIOUS, WRONG: low to high
+    index = bands.index(verdict)
+    if index == 0:
+        return f"< {edges[0]}"
+    if index == len(edges):
+        return f"> {edges[-1]}"
+    return f"{edges[index - 1]}..{edges[index]}"
+
+
+def band_line(report: Report) -> str:
+    """The texts' relative difference and band on their own line, read beside the outcome:
+    ``texts' relative difference 1.7e-01, band: wrong (> 1e-2); all of it from ...``."""
+    scaled = f", edges x{report.band_scale:g}" if report.band_scale != 1 else ""
+    where = band_range(report.verdict, report.band_scale)
+    line = f"texts' relative difference {report.diff:.1e}, band: {report.verdict.value} "
+    line += f"({where}{scaled})"
+    reading = report.band_reading
+    return f"{line}; {reading}" if reading else line
+
+
 def summary_lines(report: Report) -> tuple[Tagged, ...]:
-    """The headline (texts' diff and band), the evidence, and what the check cost."""
-    scaled = f" (band edges x{report.band_scale:g})" if report.band_scale != 1 else ""
-    headline = f"relative difference {report.diff:.3e}: {report.verdict.words}{scaled}"
-    evidence = f"evidence: {report.evidence.value}"
-    if report.evidence is Evidence.WRONG:
-        evidence += f"; wrong: {', '.join(report.wrong)}"
+    """The outcome (the headline), the texts' band beside it, problems, notes, the cost."""
     spent = ", ".join(f"{v} {k}" for k, v in report.evaluations.items())
     cost = f"{report.scheme}, {report.step}; {report.total_evaluations} evaluations ({spent})"
     return (
-        Tagged(headline, verdict_tag(report.verdict)),
-        Tagged(evidence, evidence_tag(report.evidence)),
+        Tagged(report.headline, outcome_tag(report.outcome)),
+        Tagged(band_line(report), BAND),
         *(Tagged(f"problem: {p}", PROBLEM) for p in report.problems),
         *(Tagged(f"note: {n}", NOTE) for n in report.notes),
         Tagged(cost, COST),

@@ -1,0 +1,120 @@
+"""Longer steps where rounding alone limits a row, as far as f's own behaviour supports.
+
+A row whose central difference cannot resolve a 0.1 % error for rounding, while its
+one-sided slopes show no curvature, is measured again at 8h, then 64h, then 512h (each
+only while rounding still limits it, never beyond 5 % of its tensor's typical magnitude).
+A longer step is kept only where its slope gap grew no more than a smooth function's and
+its difference agrees with the shorter one within their rounding: no kink, no truncation
+shows. Rounding then falls with the step, and f itself has shown that truncation does not
+rise to meet it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from .domain import DomainRetries
+from .judge import GAP_NOISE, ErrorModel, FirstPass, first_pass, rounding_limited
+from .probe import Centre
+from .steps import tensor_scales
+
+LARGER_STEP = 8.0  # how much longer a step is taken where rounding alone limits a row
+LONGEST_RELATIVE_STEP = 0.05  # but never beyond 5 % of its tensor's typical magnitude
+LENGTHEN_STAGES = 3  # 8h, 64h, 512h at most, each while rounding still limits the row
+LEAST_GAIN = 2.0  # a longer step short of this (against the reach) is not worth 2 evaluations
+
+# (differences (rows, outputs), f's values (rows, offsets, outputs), realised steps (rows,))
+Differences = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def lengthen(
+    differences: Callable[[np.ndarray, np.ndarray, DomainRetries], Differences],
+    centre: Centre,
+    analytic: np.ndarray,
+    errors: ErrorModel,
+    first: FirstPass,
+    scales: np.ndarray,
+    domain: DomainRetries | None = None,
+) -> FirstPass:
+    """Measure again, at steps LARGER_STEP, LARGER_STEP^2, ... times longer (LENGTHEN_STAGES
+    at most, never beyond LONGEST_RELATIVE_STEP of the tensor's typical magnitude), the rows
+    whose difference cannot resolve a 0.1 % error for rounding while showing no curvature.
+
+    Each longer step is kept only where f's own behaviour supports it: its slope gap grew
+    no more than curvature allows (the steps' ratio squared: a kink within the longer step
+    would grow it more), and its difference agrees with the shorter one within their rounding (no
+    truncation shows: log at 0.01 stops before its step nears 0.01). Never lengthened: a
+    row where f did not change at all and the analytic value is 0 too (nothing to
+    resolve), a row outside f's domain at h, and a row whose longer step leaves it."""
+    rows = rounding_limited(errors, first)
+    silent = np.all(first.primary[rows] == 0, axis=1) & np.all(analytic[rows] == 0, axis=1)
+    rows = rows[~silent]
+    if domain is not None:
+        rows = rows[~np.isin(rows, [*domain.shortened, *domain.one_sided])]
+    reach = LONGEST_RELATIVE_STEP * tensor_scales(centre.workspace.vector)
+    count = 0
+    for _ in range(LENGTHEN_STAGES):
+        longer = np.minimum(first.nominal[rows] * LARGER_STEP, reach[rows])
+        worth = longer >= LEAST_GAIN * first.nominal[rows]
+        rows, longer = rows[worth], longer[worth]
+        if rows.size == 0:
+            break
+        first, rows, made = _lengthen_once(
+            differences, centre, analytic, errors, first, scales, rows, longer
+        )
+        count += made
+        rows = np.intersect1d(rows, rounding_limited(errors, first))
+    if count:
+        first = replace(first, evaluations=(*first.evaluations, ("lengthened", count)))
+    return first
+
+
+def _lengthen_once(
+    differences: Callable[[np.ndarray, np.ndarray, DomainRetries], Differences],
+    centre: Centre,
+    analytic: np.ndarray,
+    errors: ErrorModel,
+    first: FirstPass,
+    scales: np.ndarray,
+    rows: np.ndarray,
+    longer: np.ndarray,
+) -> tuple[FirstPass, np.ndarray, int]:
+    """One stage of ``lengthen``: ``rows`` at their ``longer`` steps; the first pass with
+    the kept rows replaced, the kept rows, and the evaluations made."""
+    growth = (longer / first.nominal[rows])[:, None] ** 2  # a smooth f's gap grows like h^2
+    trial = DomainRetries()
+    derivative, values, realised = differences(rows, longer, trial)
+    made = values.shape[0] * values.shape[1] + trial.evaluations
+    gap = values[:, 0] + values[:, 1] - 2 * centre.f0
+    allowed = growth * np.abs(first.gaps[rows]) + errors.margin * GAP_NOISE * errors.sigma
+    keep = np.all(np.abs(gap) <= allowed, axis=1)
+    rounding = errors.margin * (errors.rounding(first.steps[rows]) + errors.rounding(realised))
+    keep &= np.all(np.abs(derivative - first.primary[rows]) <= rounding, axis=1)
+    keep &= ~np.isin(rows, [*trial.shortened, *trial.one_sided])
+    rows, derivative, realised, gap = rows[keep], derivative[keep], realised[keep], gap[keep]
+    longer = longer[keep]
+    residual = np.abs(analytic[rows] - derivative)
+    relative = realised / scales[rows]
+    consistent = first_pass(errors, residual, derivative, realised, relative, gap)
+    first = FirstPass(
+        primary=_replaced(first.primary, rows, derivative),
+        residual=_replaced(first.residual, rows, residual),
+        steps=_replaced(first.steps, rows, realised),
+        relative_steps=_replaced(first.relative_steps, rows, relative),
+        nominal=_replaced(first.nominal, rows, longer),
+        lengthened=_replaced(first.lengthened, rows, True),
+        gaps=_replaced(first.gaps, rows, gap),
+        consistent=_replaced(first.consistent, rows, consistent),
+        evaluations=first.evaluations,
+    )
+    return first, rows, made
+
+
+def _replaced(array: np.ndarray, rows: np.ndarray, values: np.ndarray | bool) -> np.ndarray:
+    """A copy of ``array`` with ``rows`` set to ``values``."""
+    out = array.copy()
+    out[rows] = values
+    return out

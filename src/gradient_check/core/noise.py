@@ -1,0 +1,166 @@
+"""f's noise, measured: a table of f along a random line (ECnoise), and the grain of its values.
+
+The table moves every element by a spacing that sees the precision found (NOISE_ULPS of
+its ulps at least) and stays on theta_i's side of zero; each output's sigma is the largest
+of the table's estimate, the repeats' spread, half the grain of its values (the rounding
+they really carry, which a table moving in whole grid steps can miss) and the rounding of
+its value at the precision found. Many outputs pool their noise relative to their terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .estimate import NOISE_POINTS, noise_level
+from .evaluate import Evaluator
+from .judge import ErrorModel, FirstPass, first_pass
+from .schemes import CENTRAL, rounding_weight
+
+NOISE_SPACING = 1 / 64  # the noise table's spacing, as a fraction of each element's step
+NOISE_ULPS = 4.0  # ... but at least this many ulps of the precision found, so it sees them
+POOL_OUTPUTS = 8  # from this many outputs on, their noise estimates are pooled
+POOLED_QUANTILE = 0.9  # pooled: no output's relative noise below this quantile of them all
+MANTISSA_BITS = 53  # float64's significand, for the grain of f's values
+# A grain is rounding only where the values span this many of its steps: an output moving
+# through many grid points; a few steps (0 or 1 and back: a jump) are not rounding.
+GRAIN_SPAN = 16
+TABLE_SHRINK = 64.0  # a table leaving f's domain is tried the other way, then this closer
+TABLE_TRIES = ((1.0, 1.0), (-1.0, 1.0), (1.0, TABLE_SHRINK), (-1.0, TABLE_SHRINK))
+FLOAT64_EPS = float(np.finfo(np.float64).eps)
+
+
+def table_spacing(
+    theta: np.ndarray, steps: np.ndarray, scales: np.ndarray, eps: np.ndarray
+) -> np.ndarray:
+    """The noise table's spacing per element: NOISE_SPACING of its step, but at least
+    NOISE_ULPS ulps of the precision found (so the table sees that rounding), and never
+    wider than the automatic step's table at theta_i's own scale (NOISE_SPACING x
+    eps^(1/3) |theta_i|, or NOISE_ULPS of its ulps): a step longer than theta_i (an
+    absolute h, a floored scale) must not put curvature, or the edge of f's domain, into a
+    table meant for noise."""
+    spacing = np.maximum(steps * NOISE_SPACING, NOISE_ULPS * eps * scales)
+    own = np.maximum(NOISE_SPACING * np.cbrt(eps), NOISE_ULPS * eps) * np.abs(theta)
+    return np.minimum(spacing, np.where(theta != 0, own, np.inf))
+
+
+def noise(
+    evaluator: Evaluator,
+    theta: np.ndarray,
+    f0: np.ndarray,
+    repeats: np.ndarray,
+    spacing: np.ndarray,
+    rng: np.random.Generator,
+    resolution: float,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """sigma per output from a noise table: f at theta + k delta v, k = 0 .. NOISE_POINTS - 1,
+    v random signs, delta = ``spacing`` per element; where f is not finite there (theta at
+    or near its domain's edge) along -v, then TABLE_SHRINK times closer both ways; inf if
+    f never is. Also the outputs whose grain the table could not see (they hardly moved
+    along its line), and the evaluations made."""
+    direction = rng.choice([-1.0, 1.0], size=theta.size) * spacing
+    where = "with every element moved slightly (noise table)"
+    made = 0
+    for sign, shrink in TABLE_TRIES:
+        points = theta + np.arange(1, NOISE_POINTS)[:, None] * (sign / shrink * direction)
+        table = np.vstack([f0[None], evaluator.at_thetas(points, lambda _: where)])
+        made += NOISE_POINTS - 1
+        if np.all(np.isfinite(table)):
+            break
+    if not np.all(np.isfinite(table)):
+        return np.full(f0.size, np.inf), np.zeros(f0.size, dtype=bool), made
+    unseen = grain(table - f0) == 0
+    return noise_from_table(table, f0, repeats, resolution), unseen, made
+
+
+class Grain:
+    """The grain of an output's values, gathered over batches of their differences from f0.
+
+    Floating-point rounding puts every value of an output on a grid of some power of two:
+    its own ulp for a value computed directly, the ulp of its terms for a difference of
+    nearly equal terms ((1e8 + x) - 1e8 moves in steps of 1.5e-8), float32's ulp for a
+    value computed in float32. The coarsest grid the values lie on (the largest power of
+    two dividing every difference) is the rounding they really carry, even where a table
+    moving in whole grid steps shows no noise; it counts only where the values span
+    GRAIN_SPAN steps of it.
+    """
+
+    def __init__(self, outputs: int) -> None:
+        self.lowest = np.full(outputs, np.inf)  # the smallest lowest set bit seen
+        self.span = np.zeros(outputs)  # the largest |difference| seen
+
+    def add(self, differences: np.ndarray) -> None:
+        """Take in differences of shape (points, outputs)."""
+        size = np.abs(differences)
+        mantissa, exponent = np.frexp(size)
+        integer = (mantissa * 2.0**MANTISSA_BITS).astype(np.int64)
+        lowest = np.ldexp((integer & -integer).astype(np.float64), exponent - MANTISSA_BITS)
+        np.minimum(self.lowest, np.where(size > 0, lowest, np.inf).min(axis=0), out=self.lowest)
+        np.maximum(self.span, size.max(axis=0, initial=0.0), out=self.span)
+
+    def value(self) -> np.ndarray:
+        """Per output: the grain, 0 where it is unknown (no move, or too few grid steps)."""
+        known = np.isfinite(self.lowest) & (self.span >= GRAIN_SPAN * self.lowest)
+        return np.where(known, self.lowest, 0.0)
+
+
+def grain(differences: np.ndarray) -> np.ndarray:
+    """Per output (column) of ``differences`` (points, outputs) of f's values from f0: their
+    grain (``Grain``), 0 where unknown."""
+    tally = Grain(differences.shape[1])
+    tally.add(differences)
+    return tally.value()
+
+
+def noise_from_table(
+    table: np.ndarray, f0: np.ndarray, repeats: np.ndarray, resolution: float
+) -> np.ndarray:
+    """sigma per output: the largest of the table's noise estimate, the repeats' spread,
+    half the grain of its values (the largest rounding error of a value on that grid) and
+    the rounding at ``resolution`` of the table's largest magnitude.
+
+    From POOL_OUTPUTS outputs on, seven points estimate each output's noise only roughly:
+    outputs computed alike share their noise relative to the size of their terms (the
+    grain, or the values where larger), so none is judged below the POOLED_QUANTILE of
+    those relative noises, times its own terms' size. An output that is a difference of
+    nearly equal terms is judged by its terms, not by its small value.
+    """
+    spread = np.max(np.abs(repeats - f0), axis=0)
+    half_grain = 0.5 * grain(table - f0)
+    values = np.maximum(np.abs(f0), np.max(np.abs(table), axis=0))
+    sigma = np.maximum.reduce([noise_level(table), spread, half_grain, resolution * values])
+    if sigma.size >= POOL_OUTPUTS:
+        terms = np.maximum(values, half_grain / max(resolution, FLOAT64_EPS))
+        relative = sigma / np.maximum(terms, np.finfo(float).tiny)
+        sigma = np.maximum(sigma, np.quantile(relative, POOLED_QUANTILE) * terms)
+    return sigma
+
+
+def regrained(
+    first: FirstPass,
+    errors: ErrorModel,
+    grains: Grain,
+    watch: np.ndarray,
+) -> tuple[FirstPass, ErrorModel]:
+    """Where the grain of an output's values (seen over every difference) shows more
+    rounding than its noise estimate, half a grain becomes its noise; the rows with an
+    element the first pass flagged are judged again under it (a larger noise only widens
+    the bounds, so the others stay consistent)."""
+    sigma = errors.sigma.copy()
+    sigma[watch] = np.maximum(sigma[watch], 0.5 * grains.value())
+    if np.array_equal(sigma, errors.sigma):
+        return first, errors
+    errors = replace(errors, sigma=sigma, noise=sigma * rounding_weight(CENTRAL))
+    rows = np.flatnonzero(~first.consistent.all(axis=1))
+    consistent = first.consistent.copy()
+    gaps = None if first.gaps is None else first.gaps[rows]
+    consistent[rows] = first_pass(
+        errors,
+        first.residual[rows],
+        first.primary[rows],
+        first.steps[rows],
+        first.relative_steps[rows],
+        gaps,
+    )
+    return replace(first, consistent=consistent), errors

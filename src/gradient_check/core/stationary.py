@@ -1,0 +1,90 @@
+"""Stationary points: the scale against which a gradient that is about zero is judged.
+
+At an optimum or a saddle the gradient is zero, the numeric one is its finite difference's
+error, and the texts' relative difference ||a - d|| / (||a|| + ||d||) is a ratio of two
+errors: it means nothing. There a block is judged on absolute agreement: each element
+against its estimated error (a wrong element is still confirmed wherever its error exceeds
+margin x that: the judge's test, unchanged), and the error itself against the size of
+gradient that matters at this point, which the vanishing gradient cannot give: the
+curvature's, G_ir = |f''_ir| x scale_i (``curvature``).
+
+A block counts as stationary when its numeric derivative is within its estimated error of
+zero, or when the stationary point lies inside the step: the one-sided slopes
+(f0 - f-) / h and (f+ - f0) / h, which are d -/+ gap / 2h, straddle zero, ||d|| <= ||gap||
+/ 2h over the block (gaps beyond their noise, kinks left out). Newton's step to the
+stationary point, d / f'', is then shorter than h. This is what lets a fitted model pass
+whose gradient, 1e-9 say, stands clear of its error, 1e-10, but far too little for a
+relative difference to be resolved; a steep function (gamma or exp at 100) whose curvature
+dwarfs its slope is not mistaken for one, since its slopes do not change sign within h.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..report import Evidence, Row, Verdict
+from .bands import euclidean_norm
+from .judge import GAP_NOISE, JUMP, KINK, Judged
+
+
+@dataclass(frozen=True)
+class Curvature:
+    """What the central differences' gaps say about f'' (all zero for other schemes)."""
+
+    half_gap: np.ndarray | None  # (probes, outputs) |gap| / 2h beyond noise: f'' h / 2
+    scale: float  # ||G||: the size of gradient that matters at this point
+
+
+def curvature(judged: Judged) -> Curvature:
+    """The one-sided slopes' half gap |gap_ir| / 2h_i = |f''_ir| h_i / 2, and
+    ||G|| with G_ir = |d^2 f_r / d theta_i^2| x scale_i = 2 half_gap_ir / relative_step_i:
+    the change in the gradient over a move of theta_i by its own scale.
+
+    For a random direction v (already scaled, h relative) G is |v' H v|. Gaps within their
+    noise (margin x GAP_NOISE x sigma_r) and elements at kinks (a slope jump, not
+    curvature) count as zero. An absolute error e of the gradient moves a Newton step by
+    e / G of theta's scale, which is why an error at a stationary point is judged against
+    ||G||. Nothing where no gaps were measured (schemes other than central).
+    """
+    gaps = judged.first.gaps
+    if gaps is None:
+        return Curvature(None, 0.0)
+    floor = judged.errors.margin * GAP_NOISE * judged.errors.sigma
+    half_gap = np.maximum(np.abs(gaps) - floor, 0.0)
+    refined = judged.refinement
+    if refined.doubt.size:
+        kinks = (refined.status == KINK) | (refined.status == JUMP)
+        half_gap[refined.doubt] = np.where(kinks, 0.0, half_gap[refined.doubt])
+    half_gap /= 2 * judged.first.steps[:, None]
+    scale = 2 * euclidean_norm(half_gap / judged.first.relative_steps[:, None])
+    return Curvature(half_gap, scale)
+
+
+def is_stationary(best: float, spread: float, half_gap: float) -> bool:
+    """Judge a block absolutely: its numeric derivative's norm ``best`` is within its
+    estimated error ``spread`` of zero, or within the one-sided slopes' half gap (the
+    block's norm of it): the slopes straddle zero. A NaN ``best`` counts as stationary:
+    NaN never makes a relative verdict (and the diff's NaN then says cannot tell)."""
+    return not best > spread or best <= half_gap
+
+
+def stationary_notes(rows: list[Row], reference: float) -> list[str]:
+    """A note where blocks were judged absolutely because their derivative is within its
+    estimated error of zero: the whole point (stationary), or the blocks named whose band
+    that explains (an exactly zero block of a Jacobian needs no note)."""
+    absolute = [row for row in rows if row.absolute and row.evidence is not Evidence.WRONG]
+    if len(absolute) < len(rows):
+        absolute = [row for row in absolute if row.verdict is not Verdict.CORRECT]
+    if not absolute:
+        return []
+    how = (
+        "judged on absolute agreement: each element against its estimated error, and that "
+        f"error against the problem's own gradient scale, {reference:.1e} (curvature x "
+        "|theta|, or the whole derivative's size)"
+    )
+    if len(absolute) == len(rows):
+        return [f"stationary point: the gradient is within its estimated error of zero; {how}"]
+    names = ", ".join(row.block for row in absolute)
+    return [f"{names}: derivative within its estimated error of zero; {how}"]
