@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from gradient_check import Outcome, check
 from gradient_check.core.estimate import noise_level
 from gradient_check.core.probe import POOL_OUTPUTS, noise_from_table
 
@@ -131,3 +132,15 @@ def test_a_noise_table_leaving_the_domain_is_turned_round_then_taken_closer():
         FunctionEvaluator(f), theta, f0, np.array([f0, f0]), spacing, Signs([1, 1]), 2.2e-16
     )
     assert np.isfinite(sigma[0]) and made >= 18  # +v, -v, then +v / 64 (and a closer look)
+
+
+def test_a_noise_table_across_a_jump_is_taken_the_other_way():
+    """floor(theta_0) at exactly 3: a table moving theta_0 down crosses the jump at once; the
+    noise is read from the table the other way, not from the jump (which would blur every
+    element's bound, here the smooth one's)."""
+    x = np.array([3.0, 1.5])
+    report = check(lambda p: float(np.floor(p[0]) + p[1] ** 2), x, np.array([0.0, 3.0]))
+    note = next(n for n in report.notes if n.startswith("measured noise"))
+    assert "2.2e-16 relative" in note or "1.1e-16 relative" in note
+    assert report.outcome is Outcome.CANNOT_TELL
+    assert "f jumps at params[0]" in report.headline  # the discontinuity, named

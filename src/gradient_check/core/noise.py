@@ -27,6 +27,10 @@ MANTISSA_BITS = 53  # float64's significand, for the grain of f's values
 # through many grid points; a few steps (0 or 1 and back: a jump) are not rounding.
 GRAIN_SPAN = 16
 TABLE_SHRINK = 64.0  # a table leaving f's domain is tried the other way, then this closer
+# A table whose largest step between neighbours is this many times their median crossed a
+# jump (floor, sign, a threshold): f's noise moves every step about alike, a jump one step
+# alone. Such a table is tried the other way and closer, like one that left the domain.
+JUMP_RATIO = 100.0
 TABLE_TRIES = ((1.0, 1.0), (-1.0, 1.0), (1.0, TABLE_SHRINK), (-1.0, TABLE_SHRINK))
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
 
@@ -61,17 +65,30 @@ def noise(
     along its line), and the evaluations made."""
     direction = rng.choice([-1.0, 1.0], size=theta.size) * spacing
     where = "with every element moved slightly (noise table)"
-    made = 0
+    made, kept = 0, None
     for sign, shrink in TABLE_TRIES:
         points = theta + np.arange(1, NOISE_POINTS)[:, None] * (sign / shrink * direction)
         table = np.vstack([f0[None], evaluator.at_thetas(points, lambda _: where)])
         made += NOISE_POINTS - 1
-        if np.all(np.isfinite(table)):
+        if not np.all(np.isfinite(table)):
+            continue
+        kept = table if kept is None else kept  # a table across a jump beats none at all
+        if not crossed_jump(table):
+            kept = table
             break
-    if not np.all(np.isfinite(table)):
+    if kept is None:
         return np.full(f0.size, np.inf), np.zeros(f0.size, dtype=bool), made
+    table = kept
     unseen = grain(table - f0) == 0
     return noise_from_table(table, f0, repeats, resolution), unseen, made
+
+
+def crossed_jump(table: np.ndarray) -> bool:
+    """Whether any output of a noise table (points, outputs) jumps between two neighbours:
+    one step JUMP_RATIO times the median step, which neither noise nor a smooth f makes."""
+    steps = np.abs(np.diff(table, axis=0))
+    median = np.median(steps, axis=0)
+    return bool(np.any(steps.max(axis=0) > JUMP_RATIO * median))
 
 
 class Grain:

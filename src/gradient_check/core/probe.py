@@ -241,6 +241,7 @@ def noise_note(f0: np.ndarray, sigma: np.ndarray) -> str:
         relative = float(np.max(sigma[~zero] / np.abs(f0[~zero])))
         parts.append(f"{relative:.1e} relative")
     if zero.any():
-        where = "f is about 0 at theta" if zero.all() else "where it is about 0"
-        parts.append(f"{float(np.max(sigma[zero])):.1e} absolute ({where})")
+        worst = int(np.argmax(np.where(zero, sigma, -np.inf)))
+        where = f"f = {float(f0[worst]):.3g}" if zero.all() else "where f is about that size"
+        parts.append(f"{float(sigma[worst]):.1e} absolute ({where})")
     return f"measured noise of the function: {'; '.join(parts)}"
