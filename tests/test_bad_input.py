@@ -941,21 +941,18 @@ CASES = [
         lambda: Problem(good_loss, good_params(), good_grads, {"seed": -1}),
         InvalidProblemError,
         r"`seed`.*(non-negative|>= 0)",
-        xfail="core/settings.py: numpy's own ValueError from default_rng(-1)",
     ),
     Case(
         "scheme='complex-step'-for-a-check",
         lambda: Problem(good_loss, good_params(), good_grads, {"scheme": "complex-step"}),
         InvalidProblemError,
         r"`scheme` is 'complex-step'.*derivative\(f, x",
-        xfail="core/schemes.py: the refusal lists 'complex-step' among the choices",
     ),
     Case(
         "promote='no'",
         lambda: Problem(good_loss, good_params(), good_grads, {"promote": "no"}),
         InvalidProblemError,
         r"`promote`.*True or False",
-        xfail="core/settings.py: bool('no') is True, so 'no' promotes",
     ),
     # a gradient in another structure than the parameters
     Case(

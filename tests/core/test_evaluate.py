@@ -75,3 +75,17 @@ def test_a_non_finite_value_along_a_direction_is_named_not_an_index_error():
         check_jvp(
             g, np.array([0.5, 1.0]), lambda p, t: np.array([2 * p[0] * t[0], t[1]]), mode="random"
         )
+
+
+def test_a_function_returning_a_view_of_its_parameters_is_read_before_they_are_restored():
+    """f = p["x"][:2] returns a view: read after the parameters are put back it would show
+    theta itself, every moved point would look like the centre, and a correct JVP would be
+    'confirmed wrong'. The output is copied before restoring."""
+    from gradient_check import Outcome, check_jvp
+
+    x = {"x": np.array([1.0, 2.0, 3.0])}
+    right = check_jvp(lambda p: p["x"][:2], x, lambda p, t: t["x"][:2], mode="random")
+    assert right.outcome is Outcome.PASS
+    wrong = check_jvp(lambda p: p["x"][:2], x, lambda p, t: 2 * t["x"][:2], mode="random")
+    assert wrong.outcome is Outcome.WRONG
+    assert np.array_equal(x["x"], [1.0, 2.0, 3.0])

@@ -128,7 +128,7 @@ def test_a_noise_table_leaving_the_domain_is_turned_round_then_taken_closer():
     theta = np.array([1.0 - 1e-8, 1.0 + 1e-8])
     f0 = np.array([f(theta)])
     spacing = np.full(2, 1e-7)  # six of them leave the domain, whichever way both move
-    sigma, _, made = noise(
+    sigma, _, made, _ = noise(
         FunctionEvaluator(f), theta, f0, np.array([f0, f0]), spacing, Signs([1, 1]), 2.2e-16
     )
     assert np.isfinite(sigma[0]) and made >= 18  # +v, -v, then +v / 64 (and a closer look)

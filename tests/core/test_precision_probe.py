@@ -8,7 +8,7 @@ float32 inside is float32, even with float64 parameters.
 import numpy as np
 import pytest
 
-from gradient_check import check, flatten
+from gradient_check import Outcome, check, flatten
 from gradient_check.core.evaluate import InPlaceEvaluator
 from gradient_check.core.probe import centred
 
@@ -164,3 +164,21 @@ def test_the_sub_ulp_move_stays_in_every_cell_and_the_ulp_move_leaves_it(dtype):
     assert np.array_equal(sub.astype(dtype), theta.astype(dtype))  # invisible in dtype
     assert np.all(target[moved].astype(dtype) != theta[moved].astype(dtype))  # visible
     assert moved[np.abs(theta) >= np.finfo(dtype).tiny].all() or dtype is np.float16
+
+
+def test_float16_inside_with_float64_parameters_is_never_confirmed_wrong():
+    """tanh(A16 @ p16) with float64 parameters: blind to 84 float32 ulps, smooth at float16's;
+    taken as at least float32-coarse, so the steps are long enough and no element of the
+    correct gradient is 'confirmed wrong' (float16's rounding may leave it undecided)."""
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((5, 4))
+    A16 = A.astype(np.float16)
+    p = rng.standard_normal(4)
+
+    def loss(q):
+        return float(np.sum(np.tanh(A16 @ q.astype(np.float16))))
+
+    z = np.tanh(A @ p)
+    report = check(loss, p, A.T @ (1 - z**2))
+    assert report.outcome is not Outcome.WRONG
+    assert "float64" not in report.notes[0].split(":")[0]

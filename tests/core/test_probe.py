@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from gradient_check import Evidence, StochasticLossError, check, check_jacobian
+from gradient_check import Evidence, Outcome, StochasticLossError, check, check_jacobian
 
 rng = np.random.default_rng(0)
 A = rng.standard_normal((5, 4))
@@ -184,3 +184,35 @@ def test_the_noise_of_a_function_that_is_zero_is_said_in_absolute_terms():
     )
     note = next(n for n in both.notes if n.startswith("measured noise"))
     assert "relative" in note and "absolute (where f is about that size)" in note
+
+
+@pytest.mark.parametrize("factor", [2.0, 1.01])
+def test_a_step_spanning_many_of_fs_wiggles_is_shortened_not_trusted(factor):
+    """J_2(x) at x ~ 1e8 oscillates with period 2 pi while the automatic step is about 600:
+    a difference over 100 periods averages to about 0 and 'confirms' a correct derivative
+    wrong. The rough noise table shows it; the steps are kept where f was seen smooth."""
+    special = pytest.importorskip("scipy.special")
+    x = np.array([1e8, 3.3e7, 7.7e7])
+    w = np.array([0.3, -1.2, 0.7])
+
+    def loss(p):
+        return float(w @ special.jv(2, p))
+
+    gradient = w * special.jvp(2, x)
+    right = check(loss, x, gradient)
+    assert right.outcome is Outcome.PASS
+    assert any("scale shorter than the automatic step" in n for n in right.notes)
+    assert right.row("params").step_max < 2 * np.pi / 10
+    assert check(loss, x, factor * gradient).outcome is Outcome.WRONG
+
+
+def test_a_smooth_function_at_its_minimum_keeps_its_steps():
+    """At a minimum f is about 0 and its table's values shrink with the spacing, yet the
+    table is smooth: no shortening (that would read curvature as structure)."""
+
+    def rosenbrock(p):
+        return float((1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2)
+
+    report = check(rosenbrock, np.ones(2), np.zeros(2))
+    assert report.outcome is Outcome.PASS
+    assert not any("scale shorter" in n for n in report.notes)

@@ -50,7 +50,7 @@ class DomainRetries:
         offsets = np.asarray(scheme.nonzero_offsets, dtype=np.float64)
         values, nominal = values.copy(), steps.copy()
         realised = np.full(steps.size, np.nan)
-        known = np.isin(coordinates, list(self.one_sided)) if scheme == CENTRAL else False
+        known = np.isin(coordinates, list(self.one_sided)) & (scheme == CENTRAL)
         remaining = np.flatnonzero(~known)  # one-sided before: straight to one side again
         for halving in range(1, DOMAIN_HALVINGS + 1 if remaining.size else 1):
             rows = remaining

@@ -122,16 +122,20 @@ def richardson_pair(
     read within the noise is no evidence).
     """
     powers = steps.T[:, :, None] ** order  # (3, rows, 1)
-    ratio = steps[:, 1] / steps[:, 2]
     older, coarse, fine = derivative
-    numeric, truncation = richardson(coarse, fine, order, ratio)
-    weight = ratio[:, None] ** order - 1
-    error = truncation + ((weight + 1) * rounding[2] + rounding[1]) / weight + analytic_rounding
-    span_new, span_old = powers[1] - powers[2], powers[0] - powers[1]
-    new, old = (coarse - fine) / span_new, (older - coarse) / span_old
-    noise = margin * (
-        (rounding[1] + rounding[2]) / span_new + (rounding[0] + rounding[1]) / span_old
-    )
+    # steps not measured (NaN) or equal (a one-sided retry) give NaN or inf here, which
+    # never agree: such elements stay undecided downstream
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = steps[:, 1] / steps[:, 2]
+        numeric, truncation = richardson(coarse, fine, order, ratio)
+        weight = ratio[:, None] ** order - 1
+        error = truncation + ((weight + 1) * rounding[2] + rounding[1]) / weight
+        error = error + analytic_rounding
+        span_new, span_old = powers[1] - powers[2], powers[0] - powers[1]
+        new, old = (coarse - fine) / span_new, (older - coarse) / span_old
+        noise = margin * (
+            (rounding[1] + rounding[2]) / span_new + (rounding[0] + rounding[1]) / span_old
+        )
     largest = np.maximum(np.abs(new), np.abs(old))
     trend = np.abs(new - old) <= TREND_SHARE * largest + noise
     trend &= noise <= TREND_SHARE * largest

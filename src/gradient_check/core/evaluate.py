@@ -69,14 +69,17 @@ class InPlaceEvaluator:
     def at_thetas(self, thetas: np.ndarray, where: Callable[[int], str]) -> np.ndarray:
         out = np.empty((thetas.shape[0], self.spec.size))
         for j, theta in enumerate(thetas):
-            out[j] = read_output(self.spec, self.workspace.evaluate_theta(self.f, theta), where(j))
+            out[j] = self.workspace.evaluate_theta(
+                self.f, theta, lambda y, j=j: read_output(self.spec, y, where(j))
+            )
         return out
 
 
 def read_output(spec: OutputSpec, y: Any, where: str) -> np.ndarray:
     """One evaluation's outputs as float64, or a LossError saying where it changed kind."""
     try:
-        return np.atleast_1d(np.asarray(spec.read(y), dtype=np.float64))
+        # a copy: f may return a view of its parameters, which are restored after the call
+        return np.atleast_1d(np.array(spec.read(y), dtype=np.float64))
     except (TypeError, ValueError) as error:
         raise unreadable_output(y, error, where) from error
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .estimate import NOISE_POINTS, noise_level
+from .estimate import NOISE_POINTS, column_rms, noise_level
 from .evaluate import Evaluator
 from .judge import ErrorModel, FirstPass, first_pass
 from .schemes import CENTRAL, rounding_weight
@@ -31,6 +31,9 @@ TABLE_SHRINK = 64.0  # a table leaving f's domain is tried the other way, then t
 # jump (floor, sign, a threshold): f's noise moves every step about alike, a jump one step
 # alone. Such a table is tried the other way and closer, like one that left the domain.
 JUMP_RATIO = 100.0
+# A table is rough where its third differences are this large against its first: a smooth f
+# sampled at spacing delta << its length scale L has Delta^3 / Delta^1 ~ (delta / L)^2.
+ROUGH = 0.1
 TABLE_TRIES = ((1.0, 1.0), (-1.0, 1.0), (1.0, TABLE_SHRINK), (-1.0, TABLE_SHRINK))
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
 
@@ -57,12 +60,12 @@ def noise(
     spacing: np.ndarray,
     rng: np.random.Generator,
     resolution: float,
-) -> tuple[np.ndarray, np.ndarray, int]:
+) -> tuple[np.ndarray, np.ndarray, int, bool]:
     """sigma per output from a noise table: f at theta + k delta v, k = 0 .. NOISE_POINTS - 1,
     v random signs, delta = ``spacing`` per element; where f is not finite there (theta at
     or near its domain's edge) along -v, then TABLE_SHRINK times closer both ways; inf if
     f never is. Also the outputs whose grain the table could not see (they hardly moved
-    along its line), and the evaluations made."""
+    along its line), the evaluations made, and whether the table is rough (``rough``)."""
     direction = rng.choice([-1.0, 1.0], size=theta.size) * spacing
     where = "with every element moved slightly (noise table)"
     made, kept = 0, None
@@ -77,10 +80,19 @@ def noise(
             kept = table
             break
     if kept is None:
-        return np.full(f0.size, np.inf), np.zeros(f0.size, dtype=bool), made
+        return np.full(f0.size, np.inf), np.zeros(f0.size, dtype=bool), made, False
     table = kept
     unseen = grain(table - f0) == 0
-    return noise_from_table(table, f0, repeats, resolution), unseen, made
+    return noise_from_table(table, f0, repeats, resolution), unseen, made, rough(table)
+
+
+def rough(table: np.ndarray) -> bool:
+    """Whether some output of a table (points, outputs) changes on a scale as short as its
+    spacing: rms of its third differences above ROUGH times that of its first. Noise alone
+    is rough too (its third differences are larger), so roughness only says where to look."""
+    first = column_rms(np.diff(table, axis=0))
+    third = column_rms(np.diff(table, 3, axis=0))
+    return bool(np.any((first > 0) & (third > ROUGH * first)))
 
 
 def crossed_jump(table: np.ndarray) -> bool:

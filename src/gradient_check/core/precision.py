@@ -118,6 +118,10 @@ def measure_precision(
             finer = eps
             continue
         seen, rounding, straight = predicted_change(plus, minus, f0, m, finer)
+        if straight and finer > resolution:
+            # blind to m ulps of the finer precision, which a smooth change both ways now
+            # shows is no flat stretch: f computes in that precision at least as coarsely
+            resolution = finer
         if not (straight and seen >= INFORMATIVE * rounding):
             evidence = evidence or (
                 f"it did not change at 1/8 of a {name} ulp, but a central difference over "

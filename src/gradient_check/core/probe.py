@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import LossError, StochasticLossError
+from .estimate import NOISE_POINTS
 from .evaluate import Evaluator, check_unchanged, read_output
 from .flatten import ParameterVector
 from .noise import POOL_OUTPUTS, noise, noise_from_table, table_spacing
@@ -48,6 +49,16 @@ NOISY = 100  # noise this many times f0's rounding at its resolution: a noisy fu
 # Noise above this fraction of |f0| means f0 is about 0 against it: said in absolute terms.
 RELATIVE_NOISE_MEANINGFUL = 1e-2
 TABLE_SEED = 0x7AB1E  # the noise table's line: fixed, not the check's seed (see ``probe``)
+# A deterministic f whose table "noise" is above this many ulps of |f| (at the precision
+# found) may not be noisy at all: it may vary
+# on a scale shorter than the table's spacing (sin(1000 x), a Bessel function at 1e8), and
+# a step 64 spacings long would average over its features. The table is taken SHORTER
+# times closer (and the steps with it) while that lowers sigma STRUCTURE_DROP-fold or more:
+# structure shrinks with the spacing (as spacing^3 and faster), noise does not.
+STRUCTURE_ULPS = 1e4
+SHORTER = 64.0
+STRUCTURE_DROP = 16.0
+MAX_SHORTENINGS = 3
 
 
 @dataclass(frozen=True)
@@ -159,8 +170,20 @@ def probe(
     theta = workspace.values()
     spacing = table_spacing(theta, steps, scales, eps)
     line = np.random.default_rng(TABLE_SEED)
-    sigma, unseen, tabled = noise(evaluator, theta, f0, repeats, spacing, line, resolution)
+    sigma, unseen, tabled, rough = noise(evaluator, theta, f0, repeats, spacing, line, resolution)
     notes = [precision_note(found, spec)]
+    if rough and settings.h.kind != "absolute":
+        shorter, sigma, unseen, more = _shorter_scale(
+            evaluator, theta, f0, repeats, spacing, sigma, unseen, resolution
+        )
+        tabled += more
+        if shorter > 1:
+            # no longer than the span over which f's table was seen smooth
+            steps = np.minimum(steps, (NOISE_POINTS - 1) * spacing / shorter)
+            notes.append(
+                f"f varies on a scale shorter than the automatic step (its table of values "
+                f"was smooth only {shorter:g} times closer): each step kept within that span"
+            )
     if reseeds:
         notes.append(
             "the function seeds the global random generator itself: deterministic (each call "
@@ -217,6 +240,38 @@ def refuse_stochastic(
             "probability to 1 or freeze its mask, fix the seed inside the function, and use a "
             "fixed batch."
         )
+
+
+def _shorter_scale(
+    evaluator: Evaluator,
+    theta: np.ndarray,
+    f0: np.ndarray,
+    repeats: np.ndarray,
+    spacing: np.ndarray,
+    sigma: np.ndarray,
+    unseen: np.ndarray,
+    resolution: float,
+) -> tuple[float, np.ndarray, np.ndarray, int]:
+    """How many times shorter than planned f's length scale is (1: not shorter), read from
+    noise tables taken SHORTER times closer (the first table was rough) while sigma is
+    above STRUCTURE_ULPS and falls
+    STRUCTURE_DROP-fold with the spacing; the sigma and unseen outputs at that spacing, and
+    the evaluations made."""
+    magnitude = np.maximum(np.abs(f0), np.max(np.abs(repeats), axis=0))
+    shorter, made = 1.0, 0
+    for _ in range(MAX_SHORTENINGS):
+        if not np.any(sigma > STRUCTURE_ULPS * resolution * magnitude):
+            break
+        line = np.random.default_rng(TABLE_SEED)
+        closer = spacing / (shorter * SHORTER)
+        found, seen, tabled, _ = noise(evaluator, theta, f0, repeats, closer, line, resolution)
+        made += tabled
+        if not np.all(found * STRUCTURE_DROP <= np.maximum(sigma, found)) or np.array_equal(
+            found, sigma
+        ):
+            break
+        shorter, sigma, unseen = shorter * SHORTER, found, seen
+    return shorter, sigma, unseen, made
 
 
 def precision_notes(

@@ -53,7 +53,14 @@ def get_scheme(scheme: str | Scheme) -> Scheme:
     try:
         return SCHEMES[scheme]
     except (KeyError, TypeError):
-        names = ", ".join(repr(n) for n in [*SCHEMES, COMPLEX_STEP])
+        names = ", ".join(repr(n) for n in SCHEMES)
+        if scheme == COMPLEX_STEP:
+            raise InvalidProblemError(
+                f"`scheme` is {scheme!r}, which a check cannot use (it needs f to accept "
+                "complex theta); choose one of "
+                f"{names}, or differentiate a scalar f with derivative(f, x, h, "
+                "scheme='complex-step')."
+            ) from None
         raise InvalidProblemError(f"`scheme` is {scheme!r}; choose one of {names}.") from None
 
 

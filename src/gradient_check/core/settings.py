@@ -36,8 +36,13 @@ def make_settings(
             or not (np.isfinite(value) and value > 0)
         ):
             raise InvalidProblemError(f"`{name}` must be a positive finite number; got {value!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise InvalidProblemError(f"`seed` must be an integer; got {seed!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidProblemError(f"`seed` must be an integer >= 0; got {seed!r}.")
+    if not isinstance(promote, (bool, np.bool_)):
+        raise InvalidProblemError(
+            f"`promote` must be True or False; got {promote!r}. True evaluates float32/float16 "
+            "parameters as float64 copies where the function allows it."
+        )
     return Settings(
         as_step(h), get_scheme(scheme), float(margin), float(band_scale), bool(promote), int(seed)
     )

@@ -230,8 +230,14 @@ class Workspace:
                 finally:
                     self.live = self._base_live
 
-    def evaluate_theta(self, f: Callable[[Any], Any], theta: np.ndarray) -> Any:
-        """f at a whole new theta (every coordinate moved at once), then restore."""
+    def evaluate_theta(
+        self,
+        f: Callable[[Any], Any],
+        theta: np.ndarray,
+        read: Callable[[Any], Any] = lambda y: y,
+    ) -> Any:
+        """``read`` of f at a whole new theta (every coordinate moved at once), then restore:
+        read before restoring, since f may return a view of its parameters."""
         leaves = {}
         try:
             for slot, view in zip(self.vector.slots, self.views, strict=True):
@@ -243,7 +249,7 @@ class Workspace:
                     view[...] = block
             if leaves:
                 self.live = rebuild(self._base_live, lambda p, old: leaves.get(p, old))
-            return f(self.live)
+            return read(f(self.live))
         finally:
             self.restore()
 
