@@ -23,7 +23,7 @@ import numpy as np
 from gradient_check import nn
 from gradient_check.mutation.judge import mutation_test_network
 from gradient_check.mutation.operators import FAMILIES
-from gradient_check.mutation.report import MutationReport, Outcome, overall
+from gradient_check.mutation.report import MutantOutcome, MutationReport, overall
 from gradient_check.nn.reference import reference_networks
 
 TARGET_SCORE = 0.95
@@ -89,14 +89,14 @@ def _print_counts(
     for report in [*reports, everything]:
         counts = report.counts
         network = "**all**" if report is everything else report.subject
-        cells = [str(len(report.results)), *(str(counts[o]) for o in Outcome), _score(report)]
+        cells = [str(len(report.results)), *(str(counts[o]) for o in MutantOutcome), _score(report)]
         print(f"| {network} | {report.target} | {' | '.join(cells)} |")
     counts = everything.counts
-    decided = counts[Outcome.CAUGHT] + counts[Outcome.SURVIVED]
+    decided = counts[MutantOutcome.CAUGHT] + counts[MutantOutcome.SURVIVED]
     print()
     print(
-        f"Score: {counts[Outcome.CAUGHT]}/{decided} = {_score(everything)} of the mutants that "
-        f"neither crash nor are equivalent (target {100 * TARGET_SCORE:.0f}%)."
+        f"Score: {counts[MutantOutcome.CAUGHT]}/{decided} = {_score(everything)} of the mutants "
+        f"that neither crash nor are equivalent (target {100 * TARGET_SCORE:.0f}%)."
     )
     print(
         f"Total time {seconds:.1f} s; {everything.evaluations:,} loss evaluations by the "
@@ -105,10 +105,10 @@ def _print_counts(
     caught = Counter(
         "confirmed wrong" if r.detail.startswith("confirmed wrong") else "not passed otherwise"
         for r in everything.results
-        if r.outcome is Outcome.CAUGHT
+        if r.outcome is MutantOutcome.CAUGHT
     )
     crashed = Counter(
-        _crash_kind(r.detail) for r in everything.results if r.outcome is Outcome.CRASHED
+        _crash_kind(r.detail) for r in everything.results if r.outcome is MutantOutcome.CRASHED
     )
     print(f"Caught: {_tally(caught)}. Crashed: {_tally(crashed)}.")
 
@@ -118,7 +118,7 @@ def _print_equivalents(reports: list[MutationReport]) -> None:
         (report, result)
         for report in reports
         for result in report.results
-        if result.outcome is Outcome.EQUIVALENT
+        if result.outcome is MutantOutcome.EQUIVALENT
     ]
     if not equivalents:
         return

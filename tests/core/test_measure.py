@@ -66,7 +66,8 @@ def test_a_row_where_nothing_changes_and_nothing_is_claimed_is_not_lengthened():
     report = check(loss, params, {"w": 2 * w.astype(np.float64), "unused": np.zeros(2)})
     assert report.ok
     # the lengthened rows are w's alone (4 rows x 2 points), not the ignored parameter's
-    assert report.evaluations.get("8h where rounding dominates", 0) <= 2 * w.size
+    longer = report.evaluations.get("longer steps (8h to 512h) where rounding dominates", 0)
+    assert longer <= 2 * w.size
     assert any("does not depend on `unused`" in n for n in report.notes)
 
 

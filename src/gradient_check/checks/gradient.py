@@ -60,7 +60,8 @@ def check(
         margin: an element is wrong only where |analytic - numeric| > margin x its error.
         band_scale: multiplies the texts' band edges; see ``depth_allowance`` for deep nets.
         promote: evaluate float32/float16 parameters as float64 copies where the loss allows.
-        seed: the private generator's seed (the noise probe's direction).
+        seed: seeds random-direction plans only; the probes use fixed lines, so a
+            deterministic function's outcome never depends on it.
         convention: for complex parameters, "pytorch" (dL/dRe + i dL/dIm) or "jax" (its
             conjugate).
         nondet_tol: how far two calls of a callable ``grads`` may differ (torch's nondet_tol).

@@ -2,13 +2,13 @@
 
 A check of anything (a gradient, a Jacobian, a VJP, a JVP, a Hessian) is a function
 f: params -> outputs and an analytic derivative matrix dF/dtheta of shape (outputs,
-coordinates). The engine evaluates f at 10 probe points at most (the centre, a repeat pair
-for stochasticity, one or two sub-ulp points for the precision it really computes in, a
-noise table of six), 2n points for the central differences, and 2 more (at 2h or h/2) for
-each coordinate whose verdict is in doubt. Each stage is a function of the values the
-stages before it returned (frozen dataclasses), and the two seams a framework or an
-executor plugs into are named: the ``Evaluator`` (evaluate.py) and ``AnalyticFn``
-(analytic.py).
+coordinates). The engine evaluates f at a few probe points (the centre, a repeat pair for
+stochasticity, the precision probe, a noise table of six), 2n points for the central
+differences, and, only for the coordinates whose verdict is in doubt, more at longer steps
+(rounding) or down a ladder of shorter ones (kinks, jumps, short length scales). Each
+stage is a function of the values the stages before it returned (frozen dataclasses), and
+the two seams a framework or an executor plugs into are named: the ``Evaluator``
+(evaluate.py) and ``AnalyticFn`` (analytic.py).
 """
 
 from __future__ import annotations

@@ -40,7 +40,6 @@ RESOLUTION_WANTED = 1e-3  # a first pass that cannot see a 0.1 % error is worth 
 # UNRESOLVED: the slopes never settled into a pattern (features shorter than the shortest
 # step, several kinks, non-finite values): "cannot tell".
 OK, WRONG, KINK, NOISE, JUMP, UNRESOLVED = 0, 1, 2, 3, 4, 5
-CANNOT_TELL = (JUMP, UNRESOLVED)  # statuses that leave their element undecided
 
 
 @dataclass(frozen=True)
@@ -230,9 +229,3 @@ def error_norm(judged: Judged, rows: slice, cols: slice) -> float:
         first = judged.errors.rounding(judged.first.steps[refined.doubt[inside]])[:, cols]
         total += np.sum((replaced / scale) ** 2) - np.sum((first / scale) ** 2)
     return float(scale * np.sqrt(max(total, 0.0)))
-
-
-def squared_error_norm(judged: Judged, rows: slice, cols: slice) -> float:
-    """||error||^2 over a block (``error_norm`` squared: inf where that overflows)."""
-    with np.errstate(over="ignore"):
-        return float(np.square(np.float64(error_norm(judged, rows, cols))))

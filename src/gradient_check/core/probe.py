@@ -1,10 +1,12 @@
 """Probe f before differencing it: at theta, again, a sub-ulp away, and along a short line.
 
-A dozen evaluations at most, whatever the size of theta: the centre f0 (refused if not
+A few dozen evaluations at most, whatever the size of theta: the centre f0 (refused if not
 finite), REPEATS more at theta (a random function is refused; one that seeds the global
 generator itself is not), one to six for the precision f really computes in (precision.py:
 measured, with the evidence it rests on), and a noise table of NOISE_POINTS - 1 along a
-random line (ECnoise). Steps and noise floors follow the precision found.
+fixed line (ECnoise; taken again the other way or closer where it left f's domain,
+crossed a jump, or showed f varying on a shorter scale than the step). Steps and noise
+floors follow what was found.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ from ..report import Element, Evidence, Report, Row
 from .bands import BAND_EDGES, euclidean_norm, relative_difference_from_norms, verdict_of
 from .flatten import ParameterVector, Slot
 from .judge import JUMP, KINK, NOISE, UNRESOLVED, WRONG, Judged, error_norm
-from .measure import LARGER_STEP
 from .outputs import OutputSpec, output_label
 from .settings import Settings
 from .stationary import Curvature, curvature, is_stationary, stationary_notes
@@ -37,7 +36,7 @@ EVALUATIONS = {
     "precision_probe": "precision probe",
     "noise_table": "noise table",
     "differences": "{scheme} differences",
-    "lengthened": f"{LARGER_STEP:g}h where rounding dominates",
+    "lengthened": "longer steps (8h to 512h) where rounding dominates",
     "refinement": "refinement at 2h or h/2",
     "shortened": "shorter steps where kinks, jumps or f's length scale left an element unclear",
 }
