@@ -50,7 +50,10 @@ def sheet_table(sheet: Sheet) -> Table:
     table = Table(show_edge=False, header_style="bold")
     for column in sheet.columns:
         table.add_column(
-            column.title, justify="right" if column.numeric else "left", no_wrap=not column.wraps
+            column.title,
+            justify="right" if column.numeric else "left",
+            no_wrap=not column.wraps,
+            min_width=column.min_width,
         )
     for row in sheet.rows:
         table.add_row(*(styled(piece) for piece in row))

@@ -57,6 +57,8 @@ class Column:
     title: str
     numeric: bool = False  # right-aligned where the renderer aligns
     wraps: bool = False  # may wrap in a narrow console
+    # never narrower than this where the renderer can keep it: the outcome must stay read
+    min_width: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,9 @@ def columns_of(report: Report) -> tuple[Column, ...]:
     return (
         Column("output / parameter" if vector_valued else "parameter"),
         Column("shape"),
-        Column("outcome", wraps=True),
+        Column("outcome", wraps=True, min_width=len(Outcome.CANNOT_TELL.value)),
         Column("rel. diff", numeric=True),
-        Column("band (texts)"),
+        Column("band (texts)", wraps=True, min_width=len(Verdict.CORRECT.value)),
         Column("worst element"),
         Column("analytic", numeric=True),
         Column("numeric", numeric=True),
