@@ -183,3 +183,21 @@ def test_float16_inside_with_float64_parameters_is_never_confirmed_wrong():
     report = check(loss, p, A.T @ (1 - z**2))
     assert report.outcome is not Outcome.WRONG
     assert "float64" not in report.notes[0].split(":")[0]
+
+
+def test_float32_inside_is_found_where_f_does_not_change_along_theta():
+    """f = q0 / q1 + q2 / q3 computed in float32, at powers of two: moving every element
+    away from zero by 84 float32 ulps scales each by the same factor and leaves f unchanged
+    to the bit (g . theta = 0), which is no evidence of coarse arithmetic. The probe tries
+    alternating signs before concluding anything, and finds float32."""
+    p = np.array([0.5, -0.25, 1.0, 2.0])
+
+    def loss(q):
+        q32 = q.astype(np.float32)
+        return float(q32[0] / q32[1] + q32[2] / q32[3])
+
+    gradient = np.array([1 / p[1], -p[0] / p[1] ** 2, 1 / p[3], -p[2] / p[3] ** 2])
+    report = check(loss, p, gradient)
+    assert precision_note(report).startswith("precision float32")
+    assert report.outcome is Outcome.PASS
+    assert check(loss, p, 2 * gradient).outcome is Outcome.WRONG

@@ -42,6 +42,7 @@ SUB_ULP = 1 / 8  # the sub-ulp move, in ulps of d: inside every element's cell o
 PREDICT = 1e-5
 PREDICT_ULPS = 4  # ... and at least this many ulps of d (one float16 ulp is 1e-3)
 INFORMATIVE = 64.0  # the predicted change at the sub-ulp move, in roundings of f (above)
+ALTERNATING = np.array([1.0, -1.0])  # the second direction's signs, element by element
 
 
 @dataclass(frozen=True)
@@ -109,12 +110,22 @@ def measure_precision(
         if not np.any(one):
             continue  # no element is a nonzero in d's range: nothing to learn about d
         reached, m = name, float(np.ceil(max(PREDICT / eps, PREDICT_ULPS)))
-        if not unchanged(theta + SUB_ULP * one, f"by 1/8 of a {name} ulp")[0]:
+        changed, plus, minus = False, None, None
+        # away from zero first; then with alternating signs, since f may not change along
+        # theta itself (g . theta = 0: a fitted scale, a normalised input)
+        for move in (one, one * ALTERNATING[np.arange(one.size) % 2]):
+            if not unchanged(theta + SUB_ULP * move, f"by 1/8 of a {name} ulp")[0]:
+                changed = True
+                break
+            plus_same, plus = unchanged(theta + m * move, f"by {m:g} {name} ulps")
+            minus_same, minus = unchanged(theta - m * move, f"by -{m:g} {name} ulps")
+            if not (plus_same and minus_same):
+                break
+            plus = minus = None
+        if changed:
             evidence = evidence or f"it changed when every element moved by 1/8 of a {name} ulp"
             break
-        plus_same, plus = unchanged(theta + m * one, f"by {m:g} {name} ulps")
-        minus_same, minus = unchanged(theta - m * one, f"by -{m:g} {name} ulps")
-        if plus_same and minus_same:  # not even m ulps of d show: coarser still, or constant
+        if plus is None:  # not even m ulps of d show either way: coarser still, or constant
             finer = eps
             continue
         seen, rounding, straight = predicted_change(plus, minus, f0, m, finer)
