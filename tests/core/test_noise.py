@@ -128,10 +128,11 @@ def test_a_noise_table_leaving_the_domain_is_turned_round_then_taken_closer():
     theta = np.array([1.0 - 1e-8, 1.0 + 1e-8])
     f0 = np.array([f(theta)])
     spacing = np.full(2, 1e-7)  # six of them leave the domain, whichever way both move
-    sigma, _, made, _ = noise(
+    sigma, _, made, _, used = noise(
         FunctionEvaluator(f), theta, f0, np.array([f0, f0]), spacing, Signs([1, 1]), 2.2e-16
     )
     assert np.isfinite(sigma[0]) and made >= 18  # +v, -v, then +v / 64 (and a closer look)
+    assert used == 64.0  # the table kept is the closer one, and it says so
 
 
 def test_a_noise_table_across_a_jump_is_taken_the_other_way():

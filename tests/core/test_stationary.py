@@ -141,3 +141,74 @@ def test_the_decision_between_relative_and_absolute():
     assert is_stationary(best=1e-9, spread=1e-10, half_gap=1e-6)  # slopes straddle zero
     assert not is_stationary(best=1e-3, spread=1e-10, half_gap=1e-6)  # a real slope
     assert is_stationary(best=float("nan"), spread=1e-10, half_gap=0.0)  # never relative
+
+
+# Derivatives no finite difference could resolve (below noise / the element's own scale)
+# agree at the limit of precision; one above that floor is still "cannot tell", and a
+# resolvable fault is still confirmed wrong.
+W3 = np.array([0.7, -1.3, 0.4])
+ERF_POINT = np.array([10.9, -8.8, 9.7])  # erf is flat to an ulp of +-1 here: f' ~ 1e-34
+
+
+def _erf_loss(v: np.ndarray) -> float:
+    from scipy.special import erf
+
+    return float(W3 @ erf(v))
+
+
+def _erf_grad(v: np.ndarray) -> np.ndarray:
+    return W3 * 2 / np.sqrt(np.pi) * np.exp(-v * v)
+
+
+def test_a_derivative_below_any_resolvable_size_passes_where_f_is_flat_to_an_ulp() -> None:
+    report = check(_erf_loss, ERF_POINT.copy(), _erf_grad(ERF_POINT))
+    _assert_stationary_pass(report)
+    doubled = check(_erf_loss, ERF_POINT.copy(), 2 * _erf_grad(ERF_POINT))
+    assert doubled.outcome is Outcome.PASS  # a fault below the floor: nothing can see it
+
+
+def test_a_claimed_derivative_a_longer_step_could_see_is_not_passed_where_f_is_flat() -> None:
+    above_floor = np.array([1e-13, 0.0, 0.0])  # within the error (~1e-11), above 1e-17
+    assert check(_erf_loss, ERF_POINT.copy(), above_floor).outcome is Outcome.CANNOT_TELL
+    resolvable = np.array([1e-6, 0.0, 0.0])
+    assert check(_erf_loss, ERF_POINT.copy(), resolvable).outcome is Outcome.WRONG
+
+
+def test_i0_near_zero_passes_and_a_resolvable_fault_there_is_confirmed() -> None:
+    from scipy.special import i0, i1
+
+    x = np.array([1e-8, -0.8e-8, 1.1e-8])
+    report = check(lambda v: float(W3 @ i0(v)), x.copy(), W3 * i1(x))
+    _assert_stationary_pass(report)
+    wrong = W3 * i1(x) + np.array([0.0, 1e-2, 0.0])
+    assert check(lambda v: float(W3 @ i0(v)), x.copy(), wrong).outcome is Outcome.WRONG
+
+
+def _monkey(v: np.ndarray) -> float:
+    return float(v[0] ** 3 - 3 * v[0] * v[1] ** 2)
+
+
+def _monkey_grad(v: np.ndarray) -> np.ndarray:
+    return np.array([3 * v[0] ** 2 - 3 * v[1] ** 2, -6 * v[0] * v[1]])
+
+
+def test_the_monkey_saddle_whose_curvature_vanishes_passes_at_its_centre() -> None:
+    _assert_stationary_pass(check(_monkey, np.zeros(2), np.zeros(2)))
+    assert check(_monkey, np.zeros(2), np.array([1e-3, 0.0])).outcome is Outcome.WRONG
+
+
+@pytest.mark.parametrize("factor", [2.0, 1.01])
+def test_the_monkey_saddle_off_centre_still_confirms_scaled_faults(factor: float) -> None:
+    x = np.array([1e-3, -2e-3])
+    assert check(_monkey, x.copy(), _monkey_grad(x)).outcome is Outcome.PASS
+    assert check(_monkey, x.copy(), factor * _monkey_grad(x)).outcome is Outcome.WRONG
+
+
+def test_the_top_of_a_gaussian_1e8_off_passes_and_a_doubled_gradient_does_not() -> None:
+    def top(v: np.ndarray) -> float:
+        return float(np.exp(-v @ v))
+
+    x = np.array([1e-8, -1e-8])
+    grad = -2 * x * np.exp(-x @ x)
+    _assert_stationary_pass(check(top, x.copy(), grad))
+    assert not check(top, x.copy(), 2 * grad).ok

@@ -34,6 +34,14 @@ JUMP_RATIO = 100.0
 # A table is rough where its third differences are this large against its first: a smooth f
 # sampled at spacing delta << its length scale L has Delta^3 / Delta^1 ~ (delta / L)^2.
 ROUGH = 0.1
+# A table whose largest |second difference| is this many times their median holds a kink, a
+# jump or a point apart (theta itself, where f is defined apart from its neighbours): noise
+# makes the five second differences comparable (for Gaussian noise a ratio of 50 is beyond
+# one table in 10^5), a kink or a jump puts one or two far above the rest.
+OUTLIER = 50.0
+# For independent noise sigma, Delta^2 f ~ N(0, 6 sigma^2), whose median |.| is
+# 0.6745 sqrt(6) sigma: sigma is read back from the median as median / MEDIAN_SECOND.
+MEDIAN_SECOND = 0.6745 * np.sqrt(6.0)
 TABLE_TRIES = ((1.0, 1.0), (-1.0, 1.0), (1.0, TABLE_SHRINK), (-1.0, TABLE_SHRINK))
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
 
@@ -60,30 +68,33 @@ def noise(
     spacing: np.ndarray,
     rng: np.random.Generator,
     resolution: float,
-) -> tuple[np.ndarray, np.ndarray, int, bool]:
+) -> tuple[np.ndarray, np.ndarray, int, bool, float]:
     """sigma per output from a noise table: f at theta + k delta v, k = 0 .. NOISE_POINTS - 1,
     v random signs, delta = ``spacing`` per element; where f is not finite there (theta at
     or near its domain's edge) along -v, then TABLE_SHRINK times closer both ways; inf if
     f never is. Also the outputs whose grain the table could not see (they hardly moved
-    along its line), the evaluations made, and whether the table is rough (``rough``)."""
+    along its line), the evaluations made, whether the table is rough (``rough``), and how
+    many times closer than ``spacing`` the table kept was taken (1, or TABLE_SHRINK)."""
     direction = rng.choice([-1.0, 1.0], size=theta.size) * spacing
     where = "with every element moved slightly (noise table)"
-    made, kept = 0, None
+    made, kept, used = 0, None, 1.0
     for sign, shrink in TABLE_TRIES:
         points = theta + np.arange(1, NOISE_POINTS)[:, None] * (sign / shrink * direction)
         table = np.vstack([f0[None], evaluator.at_thetas(points, lambda _: where)])
         made += NOISE_POINTS - 1
         if not np.all(np.isfinite(table)):
             continue
-        kept = table if kept is None else kept  # a table across a jump beats none at all
+        if kept is None:  # a table across a jump beats none at all
+            kept, used = table, shrink
         if not crossed_jump(table):
-            kept = table
+            kept, used = table, shrink
             break
     if kept is None:
-        return np.full(f0.size, np.inf), np.zeros(f0.size, dtype=bool), made, False
+        return np.full(f0.size, np.inf), np.zeros(f0.size, dtype=bool), made, False, 1.0
     table = kept
     unseen = grain(table - f0) == 0
-    return noise_from_table(table, f0, repeats, resolution), unseen, made, rough(table)
+    sigma = noise_from_table(table, f0, repeats, resolution)
+    return sigma, unseen, made, rough(table), used
 
 
 def rough(table: np.ndarray) -> bool:
@@ -158,12 +169,29 @@ def noise_from_table(
     spread = np.max(np.abs(repeats - f0), axis=0)
     half_grain = 0.5 * grain(table - f0)
     values = np.maximum(np.abs(f0), np.max(np.abs(table), axis=0))
-    sigma = np.maximum.reduce([noise_level(table), spread, half_grain, resolution * values])
+    sigma = np.maximum.reduce([robust_noise(table), spread, half_grain, resolution * values])
     if sigma.size >= POOL_OUTPUTS:
         terms = np.maximum(values, half_grain / max(resolution, FLOAT64_EPS))
         relative = sigma / np.maximum(terms, np.finfo(float).tiny)
         sigma = np.maximum(sigma, np.quantile(relative, POOLED_QUANTILE) * terms)
     return sigma
+
+
+def robust_noise(table: np.ndarray) -> np.ndarray:
+    """Per output of a table (points, outputs): ECnoise's sigma (``noise_level``), except
+    where the table holds a kink, a jump or a point apart from the rest (largest |second
+    difference| above OUTLIER times their median). Such a feature is not noise of f's
+    values: it makes one or two second differences large and leaves the others as smooth
+    as f is, while ECnoise's higher differences spread it over the whole table and read a
+    slope change times the spacing (or a jump) as sigma. There sigma is read from the
+    median second difference, median |Delta^2 f| / (0.6745 sqrt 6), which the feature
+    does not move. Noise makes every second difference comparable, so a noisy function
+    keeps its ECnoise estimate (see OUTLIER)."""
+    sigma = noise_level(table)
+    second = np.abs(np.diff(table, 2, axis=0))
+    median = np.median(second, axis=0)
+    apart = second.max(axis=0) > OUTLIER * median
+    return np.where(apart, median / MEDIAN_SECOND, sigma)
 
 
 def regrained(

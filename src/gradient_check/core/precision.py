@@ -15,7 +15,13 @@ concludes "f computes in d" only on these pieces of evidence together:
   on one side, a staircase, is not rounding);
 * the probe was informative: that central difference predicts a change at u / 8 of
   INFORMATIVE times the rounding of f in the next finer precision, so a function
-  computing in that one would have changed there.
+  computing in that one would have changed there;
+* the change is a smooth one, proportional to the move: at +/- 2m u the change is twice
+  that at +/- m u and still odd (f(+2m) - f(-2m) = 2 (f(+m) - f(-m)) and f(+k) + f(-k) =
+  2 f(0) for k = m, 2m), within SLACK of the change plus ROUNDINGS roundings of f in d.
+  A staircase (floor, ceil, a threshold over many elements) is flat inside its steps too,
+  and a move of m ulps crosses a few of its jumps each way; but it changes by whole jumps,
+  as many as the move happens to cross, which is not proportional to the move.
 
 f unchanged at every move (up to PREDICT_ULPS float16 ulps, ~4e-3 relative) is locally
 constant: float64 and flat, never a reason for longer steps. Anything else keeps the finer
@@ -42,6 +48,12 @@ SUB_ULP = 1 / 8  # the sub-ulp move, in ulps of d: inside every element's cell o
 PREDICT = 1e-5
 PREDICT_ULPS = 4  # ... and at least this many ulps of d (one float16 ulp is 1e-3)
 INFORMATIVE = 64.0  # the predicted change at the sub-ulp move, in roundings of f (above)
+# Proportionality: the change at +/- 2m ulps against twice that at +/- m (and their even
+# parts against 0) may differ by SLACK of the change, plus ROUNDINGS of d's rounding of f
+# (a function computing in d rounds each of its values by about eps_d |f|). A staircase's
+# changes are sums of a few of its jumps, off by whole jumps: far outside both.
+SLACK = 0.25
+ROUNDINGS = 4.0
 ALTERNATING = np.array([1.0, -1.0])  # the second direction's signs, element by element
 
 
@@ -129,6 +141,11 @@ def measure_precision(
             finer = eps
             continue
         seen, rounding, straight = predicted_change(plus, minus, f0, m, finer)
+        if straight:  # a smooth change both ways, or a staircase's jumps? twice the move
+            _, plus2 = unchanged(theta + 2 * m * move, f"by {2 * m:g} {name} ulps")
+            _, minus2 = unchanged(theta - 2 * m * move, f"by -{2 * m:g} {name} ulps")
+            straight = proportional(np.stack([minus2, minus, f0, plus, plus2]), eps)
+            evidence = evidence or ("" if straight else staircase_evidence(name, m))
         if straight and finer > resolution:
             # blind to m ulps of the finer precision, which a smooth change both ways now
             # shows is no flat stretch: f computes in that precision at least as coarsely
@@ -137,8 +154,9 @@ def measure_precision(
             evidence = evidence or (
                 f"it did not change at 1/8 of a {name} ulp, but a central difference over "
                 f"+/-{m:g} ulps predicts only {seen:.1e} there (against {dtype_name(finer)}'s "
-                f"rounding of f, {rounding:.1e}), or changes on one side only: the probe "
-                "cannot tell, so the finer precision is kept"
+                f"rounding of f, {rounding:.1e}), or changes on one side only or not in "
+                "proportion to the move (a staircase's jumps): the probe cannot tell, so the "
+                "finer precision is kept"
             )
             break
         evidence = (
@@ -171,6 +189,36 @@ def predicted_change(
     straight = bool((plus[best] - f0[best]) * (minus[best] - f0[best]) < 0)
     finite = bool(np.isfinite(plus[best]) and np.isfinite(minus[best]))
     return float(seen[best]), float(rounding[best]), straight and finite
+
+
+def staircase_evidence(name: str, m: float) -> str:
+    """The note for a function flat at a sub-ulp move whose changes at +/- m and +/- 2m
+    ulps of ``name`` are not in proportion to the move: whole jumps, not rounding."""
+    return (
+        f"it did not change at 1/8 of a {name} ulp, but its changes at +/-{m:g} and "
+        f"+/-{2 * m:g} {name} ulps are not in proportion to the move: jumps (a staircase "
+        "such as floor or a threshold), not rounding, so the finer precision is kept"
+    )
+
+
+def proportional(values: np.ndarray, eps: float) -> bool:
+    """Whether f's values at theta + k u, k = -2m, -m, 0, m, 2m (rows of ``values``, one
+    column per output) change in proportion to the move, as a function computing in a
+    precision of machine epsilon ``eps`` does at a few of its ulps: for every output
+
+        |(f(2m) - f(-2m)) - 2 (f(m) - f(-m))| and |f(k) + f(-k) - 2 f(0)|, k = m, 2m,
+
+    at most SLACK |f(2m) - f(-2m)| + ROUNDINGS eps max|f| (curvature over a few ulps is far
+    below both). A staircase moves by whole jumps, as many as each move crosses: neither
+    twice as much at twice the move nor the same both ways. Non-finite values never are."""
+    if not np.all(np.isfinite(values)):
+        return False
+    minus2, minus, centre, plus, plus2 = values
+    change = np.abs(plus2 - minus2)
+    allowed = SLACK * change + ROUNDINGS * eps * np.max(np.abs(values), axis=0)
+    odd = np.abs((plus2 - minus2) - 2 * (plus - minus))
+    even = np.maximum(np.abs(plus + minus - 2 * centre), np.abs(plus2 + minus2 - 2 * centre))
+    return bool(np.all((odd <= allowed) & (even <= allowed)))
 
 
 def independent_notes(

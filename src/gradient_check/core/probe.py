@@ -172,12 +172,15 @@ def probe(
     theta = workspace.values()
     spacing = table_spacing(theta, steps, scales, eps)
     line = np.random.default_rng(TABLE_SEED)
-    sigma, unseen, tabled, rough = noise(evaluator, theta, f0, repeats, spacing, line, resolution)
+    sigma, unseen, tabled, rough, used = noise(
+        evaluator, theta, f0, repeats, spacing, line, resolution
+    )
     notes = [precision_note(found, spec)]
     if rough and settings.h.kind != "absolute":
         shorter, sigma, unseen, more = _shorter_scale(
-            evaluator, theta, f0, repeats, spacing, sigma, unseen, resolution
+            evaluator, theta, f0, repeats, spacing / used, sigma, unseen, resolution
         )
+        shorter *= used if shorter > 1 else 1.0
         tabled += more
         if shorter > 1:
             # no longer than the span over which f's table was seen smooth
@@ -255,8 +258,8 @@ def _shorter_scale(
     resolution: float,
 ) -> tuple[float, np.ndarray, np.ndarray, int]:
     """How many times shorter than planned f's length scale is (1: not shorter), read from
-    noise tables taken SHORTER times closer (the first table was rough) while sigma is
-    above STRUCTURE_ULPS and falls
+    noise tables taken SHORTER times closer than ``spacing`` (the spacing of the table
+    already taken, which was rough) while sigma is above STRUCTURE_ULPS and falls
     STRUCTURE_DROP-fold with the spacing; the sigma and unseen outputs at that spacing, and
     the evaluations made."""
     magnitude = np.maximum(np.abs(f0), np.max(np.abs(repeats), axis=0))
@@ -266,7 +269,7 @@ def _shorter_scale(
             break
         line = np.random.default_rng(TABLE_SEED)
         closer = spacing / (shorter * SHORTER)
-        found, seen, tabled, _ = noise(evaluator, theta, f0, repeats, closer, line, resolution)
+        found, seen, tabled, *_ = noise(evaluator, theta, f0, repeats, closer, line, resolution)
         made += tabled
         if not np.all(found * STRUCTURE_DROP <= np.maximum(sigma, found)) or np.array_equal(
             found, sigma

@@ -18,7 +18,7 @@ h << w. Where a pair still cannot decide at the last step, the element is UNRESO
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from .judge import (
     NOISE,
     OK,
     RESOLUTION_WANTED,
+    UNRESOLVED,
     ErrorModel,
     FirstPass,
     Refinement,
@@ -94,7 +95,8 @@ def refine_doubt(
         pair = read_pair(
             a[live], rows, rounding, errors.analytic_rounding, order, errors.margin, ~going
         )
-        state.record(live, pair)
+        pair, coarse = _coarse(pair, a[live], errors, ladder.steps[live, 2], going)
+        state.record(live, pair, coarse)
         waiting = state.status[live] == UNDECIDED
         more = going & waiting.any(axis=1)
         if not more.any():
@@ -126,6 +128,29 @@ def _floor(
     return np.where(np.isnan(floor), np.inf, floor)
 
 
+def _coarse(
+    pair: Refined,
+    analytic: np.ndarray,
+    errors: ErrorModel,
+    shortest: np.ndarray,
+    going: np.ndarray,
+) -> tuple[Refined, np.ndarray]:
+    """The pair with its coarse agreements left UNDECIDED, and which they are: elements
+    that agree (OK) but whose margin x error cannot resolve RESOLUTION_WANTED of the
+    element, while the next step's rounding still would (``_floor`` <= h / SHORTEN).
+
+    Richardson's error |D(h) - D(h/r)| / (r^p - 1) falls like h^p: a function whose
+    length scale d is far below the step (log or ellipk 1e-8 from a singularity, stepped
+    one-sided at 6e-6) agrees at h ~ d with an error of a few per cent, which could hide
+    a 1e-2 fault; a few steps 4 times shorter bring it to (h/d)^p of that. The agreement
+    is kept (``_State.record``) should the shorter steps not settle."""
+    scale = np.maximum(np.abs(analytic), errors.typical_slope)
+    coarse = (pair.status == OK) & ~(errors.margin * pair.error <= RESOLUTION_WANTED * scale)
+    coarse &= _floor(analytic, pair.numeric, errors, 0.0) <= (shortest / SHORTEN)[:, None]
+    coarse &= going[:, None]
+    return replace(pair, status=np.where(coarse, UNDECIDED, pair.status)), coarse
+
+
 def _merged(made: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
     """Evaluation counts with equal identifiers added up, in first-seen order."""
     totals: dict[str, int] = {}
@@ -150,6 +175,7 @@ class _State:
     high: np.ndarray
     coefficient: np.ndarray  # |c| of the truncation c h^p where a smooth pair decided
     held: np.ndarray  # bool: numbers kept from the pair that first read an interior kink
+    agreed: np.ndarray  # bool: numbers kept from the last pair that agreed, coarsely
 
     @staticmethod
     def undecided(analytic: np.ndarray, first: FirstPass, doubt: np.ndarray) -> _State:
@@ -163,24 +189,31 @@ class _State:
             nan.copy(),
             np.zeros(analytic.shape),
             np.zeros(analytic.shape, dtype=bool),
+            np.zeros(analytic.shape, dtype=bool),
         )
 
     def open_rows(self) -> np.ndarray:
         return np.any(self.status == UNDECIDED, axis=1)
 
-    def record(self, rows: np.ndarray, pair: Refined) -> None:
+    def record(self, rows: np.ndarray, pair: Refined, coarse: np.ndarray) -> None:
         """Keep the pair's verdicts for the rows' elements it decided, and only those; an
-        interior kink's numbers from the first pair that read it, if it ends a KINK."""
+        interior kink's numbers from the first pair that read it, if it ends a KINK; a
+        ``coarse`` agreement's numbers, which stand (OK) if the shorter steps end
+        UNRESOLVED."""
         waiting = self.status[rows] == UNDECIDED
         held = self.held[rows]
         hold = waiting & pair.interior & ~held
-        new = waiting & (pair.status != UNDECIDED)
+        agree = waiting & coarse
+        fallback = self.agreed[rows] & (pair.status == UNRESOLVED)
+        new = waiting & (pair.status != UNDECIDED) & ~fallback
         kept = held & (pair.status == KINK)
         self._set(rows, "status", pair.status, new)
+        self._set(rows, "status", np.full(pair.status.shape, OK), waiting & fallback)
         for name in ("numeric", "error", "low", "high"):
-            self._set(rows, name, getattr(pair, name), (new & ~kept) | hold)
-        self._set(rows, "coefficient", pair.coefficient, new)
+            self._set(rows, name, getattr(pair, name), (new & ~kept) | hold | agree)
+        self._set(rows, "coefficient", pair.coefficient, new | agree)
         self.held[rows] = (held | hold) & ~(new & ~kept)
+        self.agreed[rows] = (self.agreed[rows] | agree) & ~new
 
     def _set(self, rows: np.ndarray, name: str, values: np.ndarray, where: np.ndarray) -> None:
         block = getattr(self, name)[rows]

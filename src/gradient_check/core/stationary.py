@@ -16,6 +16,10 @@ stationary point, d / f'', is then shorter than h. This is what lets a fitted mo
 whose gradient, 1e-9 say, stands clear of its error, 1e-10, but far too little for a
 relative difference to be resolved; a steep function (gamma or exp at 100) whose curvature
 dwarfs its slope is not mistaken for one, since its slopes do not change sign within h.
+
+An element that no difference could resolve even at a step as long as its own scale
+(|a| <= noise / scale, with f unchanged over the step beyond its rounding: erf at 10) agrees
+at the limit of precision and leaves the spread (``resolvable_spread``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ import numpy as np
 from ..report import Evidence, Row, Verdict
 from .bands import euclidean_norm
 from .judge import GAP_NOISE, JUMP, KINK, Judged
+
+# A derivative that no central difference could resolve even at a step as long as the
+# element's own scale s_i (the longest step the check calls local): below noise_r / s_i.
+RESOLVABLE_STEP = 1.0  # in units of the element's scale s_i = h_i / relative_step_i
 
 
 @dataclass(frozen=True)
@@ -88,3 +96,35 @@ def stationary_notes(rows: list[Row], reference: float) -> list[str]:
         return [f"stationary point: the gradient is within its estimated error of zero; {how}"]
     names = ", ".join(row.block for row in absolute)
     return [f"{names}: derivative within its estimated error of zero; {how}"]
+
+
+def resolvable_spread(judged: Judged, rows: slice, cols: slice, best: np.ndarray) -> float:
+    """margin x ||estimated error|| over the elements of a stationary block that some
+    finite difference could still resolve; the others agree at the limit of precision.
+
+    Element (i, r) is below resolution when both
+      * f's change over the step is within its rounding: |best_ir| <= margin x E_ir (E the
+        estimated error: noise_r / h_i + the derivative's rounding, or the refined error),
+        so every difference at this step is zero within its error, and
+      * the analytic value is below what a central difference could see at any step up to
+        the element's scale s_i: |a_ir| <= noise_r / (RESOLVABLE_STEP s_i), since
+        |a| s_i is then a change of f under its own rounding.
+    Such an element (erf at 10, flat to an ulp: a = 1e-34, every difference 0; i0 at 1e-8,
+    a = 1e-9 against a floor of 6e-9) agrees with every difference a check could take: its
+    error says nothing a step could settle, so it leaves the spread. An analytic value
+    above that floor but within the error still counts (cannot tell: a longer step could
+    resolve it), and a wrong element is caught by the judge's own test, unchanged.
+    ``best`` is the block's numeric derivative with refined rows at their refined values.
+    """
+    first, errors = judged.first, judged.errors
+    steps = first.steps[rows]
+    error = errors.rounding(steps)[:, cols]
+    refined = judged.refinement
+    inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)
+    if inside.any():
+        error[refined.doubt[inside] - rows.start] = refined.error[inside][:, cols]
+    scale = RESOLVABLE_STEP * steps / first.relative_steps[rows]
+    floor = errors.noise[cols][None, :] / scale[:, None]
+    a = judged.analytic[rows, cols]
+    below = (np.abs(best) <= errors.margin * error) & (np.abs(a) <= floor)
+    return errors.margin * euclidean_norm(np.where(below, 0.0, error))

@@ -18,12 +18,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..report import Element, Evidence, Report, Row
+from .advice import advice, error_parts, undecided_advice
 from .bands import BAND_EDGES, euclidean_norm, relative_difference_from_norms, verdict_of
 from .flatten import ParameterVector, Slot
 from .judge import JUMP, KINK, NOISE, UNRESOLVED, WRONG, Judged, error_norm
 from .outputs import OutputSpec, output_label
 from .settings import Settings
-from .stationary import Curvature, curvature, is_stationary, stationary_notes
+from .stationary import (
+    Curvature,
+    curvature,
+    is_stationary,
+    resolvable_spread,
+    stationary_notes,
+)
 
 MAX_LISTED = 50  # elements listed per kind and row; the counts cover all of them
 DECIDABLE = BAND_EDGES[2]  # evidence that cannot rule out a 1e-2 difference cannot decide
@@ -90,48 +97,26 @@ def _elements(code: int, judged: Judged, rows: slice, cols: slice, label: Callab
     return tuple(elements), int(where.shape[0])
 
 
-def _advice(parts: dict[str, float], low_precision: bool, noisy: bool) -> str:
-    """What would make a block decidable, from the largest part of its estimated error."""
-    largest = max(parts, key=parts.get)
-    if largest == "derivative":
-        return "the derivative's own precision dominates: compute it in float64"
-    if largest == "truncation":
-        return "truncation error dominates: use a smaller step h"
-    if low_precision:
-        return "rounding in low precision dominates: evaluate the function in float64"
-    if noisy:
-        return "the function is noisy: make it deterministic, or use a larger step h"
-    return "rounding error dominates: use a larger step h"
-
-
-def _error_parts(judged: Judged, rows: slice, cols: slice) -> dict[str, float]:
-    """The block's estimated error split into the function's noise, the derivative's own
-    rounding, and (for refined rows) what remains: truncation."""
-    errors, refined = judged.errors, judged.refinement
-    noise = float(np.sum(1.0 / judged.first.steps[rows]) * np.sum(errors.noise[cols]))
-    derivative = float(errors.analytic_rounding[cols].sum() * (rows.stop - rows.start))
-    inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)
-    first = errors.rounding(judged.first.steps[refined.doubt[inside]])[:, cols]
-    truncation = float(np.sum(np.maximum(refined.error[inside][:, cols] - first, 0)))
-    return {"noise": noise, "derivative": derivative, "truncation": truncation}
-
-
-def _block_norms(judged: Judged, rows: slice, cols: slice) -> dict[str, float]:
-    """Norms of analytic, numeric and their difference over one block (scaled: no
-    overflow), and "best": the numeric's with refined rows at their refined values."""
-    a, d = judged.analytic[rows, cols], judged.first.primary[rows, cols]
-    norms = {
-        "a": euclidean_norm(a),
-        "d": euclidean_norm(d),
-        "res": euclidean_norm(judged.first.residual[rows, cols]),
-    }
+def _best(judged: Judged, rows: slice, cols: slice) -> np.ndarray:
+    """A block's numeric derivative with its refined rows at their refined values."""
+    d = judged.first.primary[rows, cols]
     refined = judged.refinement
     inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)
     if inside.any():
         d = d.copy()
         d[refined.doubt[inside] - rows.start] = refined.numeric[inside][:, cols]
-    norms["best"] = euclidean_norm(d) if inside.any() else norms["d"]
-    return norms
+    return d
+
+
+def _block_norms(judged: Judged, rows: slice, cols: slice) -> dict[str, float]:
+    """Norms of analytic, numeric and their difference over one block (scaled: no
+    overflow), and "best": the numeric's with refined rows at their refined values."""
+    return {
+        "a": euclidean_norm(judged.analytic[rows, cols]),
+        "d": euclidean_norm(judged.first.primary[rows, cols]),
+        "res": euclidean_norm(judged.first.residual[rows, cols]),
+        "best": euclidean_norm(_best(judged, rows, cols)),
+    }
 
 
 def _diff(norms: dict[str, float]) -> float:
@@ -173,28 +158,16 @@ def _evidence(
     half_gap = ctx.curvature.half_gap
     straddle = 0.0 if half_gap is None else euclidean_norm(half_gap[rows, cols])
     absolute = is_stationary(norms["best"], spread, straddle)
+    if absolute:  # elements no step could resolve agree at the limit of precision
+        spread = resolvable_spread(judged, rows, cols, _best(judged, rows, cols))
     reference = ctx.reference if absolute else norms["a"] + norms["d"]
     bound = 0.0 if spread == 0 else spread / (reference or np.inf)
     if wrong:
         return _Finding(float(bound), Evidence.WRONG, None, absolute)
     if not (bound <= DECIDABLE and np.isfinite(_diff(norms))):
-        advice = _advice(_error_parts(judged, rows, cols), ctx.low_precision, ctx.noisy)
-        return _Finding(float(bound), Evidence.CANNOT_TELL, advice, absolute)
+        what = advice(error_parts(judged, rows, cols), ctx.low_precision, ctx.noisy)
+        return _Finding(float(bound), Evidence.CANNOT_TELL, what, absolute)
     return _Finding(float(bound), Evidence.CONSISTENT, None, absolute)
-
-
-def _undecided_advice(element: Element) -> str:
-    """What would decide a block holding an element no finite difference here can judge."""
-    if element.kind == "jump":
-        return (
-            f"f jumps at {element.label} (its one-sided slopes grow like 1/h as the step "
-            "shrinks): no derivative exists there; move theta off the discontinuity"
-        )
-    return (
-        f"at {element.label} the one-sided slopes never settled as the step shrank (f "
-        "changes on a shorter scale than the shortest step, or several kinks lie inside "
-        "it): move theta away from them, or check at a point where f is smooth"
-    )
 
 
 def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float]]:
@@ -220,7 +193,7 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float]]
     found = _evidence(judged, rows, cols, norms, n_wrong > 0, ctx)
     if not n_wrong and undecided:
         found = _Finding(
-            found.bound, Evidence.CANNOT_TELL, _undecided_advice(undecided[0]), found.absolute
+            found.bound, Evidence.CANNOT_TELL, undecided_advice(undecided[0]), found.absolute
         )
     diff = _diff(norms)
     steps = judged.first.steps[rows]
