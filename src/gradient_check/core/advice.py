@@ -1,6 +1,6 @@
 """What would decide a block that cannot tell: the largest part of its estimated error
 (the function's noise, the derivative's own rounding, or truncation), or the element no
-finite difference can judge (a jump, slopes that never settled). Split from summarise.
+finite difference can judge (a jump, slopes that never settled).
 """
 
 from __future__ import annotations
