@@ -16,7 +16,8 @@ from .checks.numeric import Derivative, derivative, numerical_gradient, richards
 from .checks.products import check_jvp, check_vjp
 from .checks.sweep import Sweep, SweepPoint, sweep
 from .core.bands import Verdict, depth_allowance, relative_difference, verdict_of
-from .core.flatten import ParameterVector, Slot, flatten, flatten_like
+from .core.flatten import ParameterVector, Slot, flatten
+from .core.match import flatten_like
 from .core.schemes import BACKWARD, CENTRAL, FIVE_POINT, FORWARD, Scheme
 from .core.steps import AUTO, Step, absolute, relative
 from .errors import (

@@ -17,7 +17,8 @@ import numpy as np
 from ..core.bands import relative_difference
 from ..core.estimate import coarse_truncation, richardson
 from ..core.evaluate import Evaluator, InPlaceEvaluator, check_unchanged
-from ..core.flatten import ParameterVector, flatten, flatten_like
+from ..core.flatten import ParameterVector, flatten
+from ..core.match import flatten_like
 from ..core.measure import differences
 from ..core.probe import Centre, centred, probe
 from ..core.rng import RngGuard, restores_rng

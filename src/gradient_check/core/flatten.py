@@ -247,14 +247,3 @@ def rebuild(template: Any, leaf: Callable[[Path, Any], Any], path: Path = ()) ->
     if isinstance(template, (list, tuple)):
         return type(template)(rebuild(v, leaf, (*path, i)) for i, v in enumerate(template))
     return leaf(path, template)
-
-
-def flatten_like(derivative: Any, vector: ParameterVector, what: str = "grads") -> np.ndarray:
-    """Flatten a derivative matched to ``vector``'s parameters: ``match.flatten_like``.
-
-    Kept here for the modules that import it from flatten; core/match.py imports this
-    module, so the import is deferred to the call.
-    """
-    from .match import flatten_like as match
-
-    return match(derivative, vector, what)

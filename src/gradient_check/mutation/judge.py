@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from ..checks.gradient import check
-from ..core.flatten import flatten, flatten_like
+from ..core.flatten import flatten
+from ..core.match import flatten_like
 from ..core.workspace import Workspace
 from ..report import Report
 from .errors import MutationError
