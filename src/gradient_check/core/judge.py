@@ -38,8 +38,10 @@ RESOLUTION_WANTED = 1e-3  # a first pass that cannot see a 0.1 % error is worth 
 # discontinuous within the shortest step (slopes ~ 1/h): no finite difference can check it,
 # "cannot tell" unless the analytic value is far outside the slopes either side of the jump.
 # UNRESOLVED: the slopes never settled into a pattern (features shorter than the shortest
-# step, several kinks, non-finite values): "cannot tell".
-OK, WRONG, KINK, NOISE, JUMP, UNRESOLVED = 0, 1, 2, 3, 4, 5
+# step, several kinks, non-finite values): "cannot tell". REMOVABLE: agrees, judged by the
+# central difference where f(theta) stands apart from f on both sides (a removable
+# discontinuity: the difference never uses f(theta)).
+OK, WRONG, KINK, NOISE, JUMP, UNRESOLVED, REMOVABLE = 0, 1, 2, 3, 4, 5, 6
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .estimate import PairReading, jumps, richardson_pair
-from .judge import GAP_NOISE, JUMP, KINK, OK, UNRESOLVED, WRONG
+from .judge import GAP_NOISE, JUMP, KINK, OK, REMOVABLE, UNRESOLVED, WRONG
 from .ladder import Ladder
 
 UNDECIDED = -1  # a status for "measure again at a shorter step"
@@ -38,6 +38,8 @@ TRUSTED_SHARE = 0.1
 # share of their magnitude (half the slope: a doubled derivative is far outside)
 JUMP_SLACK = 0.5
 JUMP_AGREE = 0.25  # a jump settled: J at two pairs of steps within this share of itself
+# A point apart: f(theta +/- h) - f0 the same J either side, within this share and the noise
+APART_SHARE = 1e-3
 # A kink settled: the one-sided derivatives (the slopes' limits) from two pairs of steps
 # agree within one rounding of each slope and this share of the gap (a kink at distance d
 # moves them by about the gap x d / h: a kink within 2 % of the step counts as at theta)
@@ -84,6 +86,7 @@ class _Shape:
     jump_low: np.ndarray
     jump_high: np.ndarray
     jump_slope: np.ndarray  # J / h at the shorter step: how far a slope is off there
+    apart: np.ndarray  # f(theta) stands apart from f on both sides: read as smooth
 
 
 def _limits(minus: np.ndarray, plus: np.ndarray, ratio: np.ndarray, k: int) -> tuple:
@@ -97,19 +100,26 @@ def _limits(minus: np.ndarray, plus: np.ndarray, ratio: np.ndarray, k: int) -> t
 
 
 def _jump(ladder: Ladder, rounding: np.ndarray, margin: float) -> tuple:
-    """A jump at the pair (k = 2) and whether it is settled: the pair before (k = 1) saw
-    the same jump, J within JUMP_AGREE of itself, on the same side. A kink leaving the
-    stencil between two steps can look like a jump once; a jump at theta keeps its J."""
-    noise_now = margin * SLOPE_CHANGE_NOISE * (rounding[1] + rounding[2])
-    noise_before = margin * SLOPE_CHANGE_NOISE * (rounding[0] + rounding[1])
+    """A jump at the pair (k = 2), whether it is settled: the pair before (k = 1) saw the
+    same jump, J within JUMP_AGREE of itself, on the same side (a kink leaving the stencil
+    between two steps can look like a jump once; a jump at theta keeps its J); and whether
+    f(theta) stands apart at both pairs: f on both sides jumps from f0 by the same J, so
+    the central difference, which never uses f0, is that of f's continuous extension."""
     slopes = (ladder.minus, ladder.plus)
-    minus, plus, low, high, implied = jumps(ladder.steps, slopes, 2, noise_now, JUMP_SLOPES)
-    minus_before, plus_before, *_ = jumps(ladder.steps, slopes, 1, noise_before, JUMP_SLOPES)
+    found, apart = [], np.ones(ladder.minus.shape[1:], dtype=bool)
+    for k in (1, 2):
+        noise = margin * SLOPE_CHANGE_NOISE * (rounding[k - 1] + rounding[k])
+        found.append(jumps(ladder.steps, slopes, k, noise, JUMP_SLOPES))
+        (minus, size_minus), (plus, size_plus) = found[-1][:2]
+        long, short = ladder.steps[:, k - 1 : k], ladder.steps[:, k : k + 1]
+        tol = APART_SHARE * np.abs(size_plus) + 2 * noise * long * short / (long - short)
+        apart &= minus & plus & (np.abs(size_plus + size_minus) <= tol)
+    (minus_before, plus_before, *_), (minus, plus, low, high, implied) = found
     settled = np.zeros(low.shape, dtype=bool)
     for (now, size), (before, size_before) in ((minus, minus_before), (plus, plus_before)):
         same = np.abs(size - size_before) <= JUMP_AGREE * np.abs(size)
         settled |= now & before & same
-    return minus[0] | plus[0], settled, low, high, implied
+    return (minus[0] | plus[0]) & ~apart, settled, apart, low, high, implied
 
 
 def _shape(ladder: Ladder, rounding: np.ndarray, margin: float, trend: np.ndarray) -> _Shape:
@@ -129,7 +139,7 @@ def _shape(ladder: Ladder, rounding: np.ndarray, margin: float, trend: np.ndarra
     lopsided &= ~(moved <= noise)
     # a smooth f's gap is h f'': it shrinks by r with the step
     halving = np.abs(gap_f - gap_c / r) <= SMOOTH_GAP_SHARE * np.abs(gap_c) / r + tol_f + tol_c / r
-    jump, jump_settled, jump_low, jump_high, jump_slope = _jump(ladder, rounding, margin)
+    jump, jump_settled, apart, jump_low, jump_high, jump_slope = _jump(ladder, rounding, margin)
     # a kink at theta: the gap stays (halfway from 1/r to 1 of itself at least, halfway
     # from 1 to r at most: a gap that grows like 1/h is a jump's), with the same sign,
     # and each slope barely moves
@@ -143,6 +153,7 @@ def _shape(ladder: Ladder, rounding: np.ndarray, margin: float, trend: np.ndarra
     # where D follows c h^p over three steps (a large third derivative moves D as much as
     # the gap: an inflection point)
     smooth = ((quiet_c & quiet_f) | (halving & (~lopsided | trend))) & ~jump & ~kink
+    smooth |= apart  # f(theta) apart: its central differences are a smooth function's
     inside = ~smooth & ~kink & ~jump
     minus_end, plus_end = _limits(minus, plus, ratio, 2)
     # settled: the pair before gives the same one-sided derivatives (NaN: no pair before),
@@ -162,6 +173,7 @@ def _shape(ladder: Ladder, rounding: np.ndarray, margin: float, trend: np.ndarra
     return _Shape(
         smooth, kink, np.where(jump, jump_settled, settled), inside, jump,
         candidates.min(axis=0), candidates.max(axis=0), ends, jump_low, jump_high, jump_slope,
+        apart,
     )  # fmt: skip
 
 
@@ -235,6 +247,10 @@ def read_pair(
     ]
     codes = [OK, WRONG, UNRESOLVED, KINK, WRONG, UNRESOLVED, KINK, UNRESOLVED]
     status = np.select(conditions, [*codes, JUMP, WRONG, UNRESOLVED], UNDECIDED)
+    # a point apart at steps longer than a feature of f (a bump narrower than them) looks
+    # the same: judged only at the shortest step
+    status = np.where(shape.apart & ~final, UNDECIDED, status)
+    status = np.where(shape.apart & (status == OK), REMOVABLE, status)
     refined = _numbers(analytic, ladder, shape, smooth, status, kink_error, slack / margin)
     refined = replace(refined, interior=shape.kink & between & ~at_end)
     return _finite(analytic, ladder, refined)

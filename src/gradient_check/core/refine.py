@@ -26,6 +26,7 @@ from .judge import (
     KINK,
     NOISE,
     OK,
+    REMOVABLE,
     RESOLUTION_WANTED,
     UNRESOLVED,
     ErrorModel,
@@ -145,7 +146,9 @@ def _coarse(
     a 1e-2 fault; a few steps 4 times shorter bring it to (h/d)^p of that. The agreement
     is kept (``_State.record``) should the shorter steps not settle."""
     scale = np.maximum(np.abs(analytic), errors.typical_slope)
-    coarse = (pair.status == OK) & ~(errors.margin * pair.error <= RESOLUTION_WANTED * scale)
+    coarse = np.isin(pair.status, (OK, REMOVABLE)) & ~(
+        errors.margin * pair.error <= RESOLUTION_WANTED * scale
+    )
     coarse &= _floor(analytic, pair.numeric, errors, 0.0) <= (shortest / SHORTEN)[:, None]
     coarse &= going[:, None]
     return replace(pair, status=np.where(coarse, UNDECIDED, pair.status)), coarse

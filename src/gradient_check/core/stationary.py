@@ -30,7 +30,7 @@ import numpy as np
 
 from ..report import Evidence, Row, Verdict
 from .bands import euclidean_norm
-from .judge import GAP_NOISE, JUMP, KINK, Judged
+from .judge import GAP_NOISE, JUMP, KINK, REMOVABLE, Judged
 
 # A derivative that no central difference could resolve even at a step as long as the
 # element's own scale s_i (the longest step the check calls local): below noise_r / s_i.
@@ -63,7 +63,7 @@ def curvature(judged: Judged) -> Curvature:
     half_gap = np.maximum(np.abs(gaps) - floor, 0.0)
     refined = judged.refinement
     if refined.doubt.size:
-        kinks = (refined.status == KINK) | (refined.status == JUMP)
+        kinks = np.isin(refined.status, (KINK, JUMP, REMOVABLE))
         half_gap[refined.doubt] = np.where(kinks, 0.0, half_gap[refined.doubt])
     half_gap /= 2 * judged.first.steps[:, None]
     scale = 2 * euclidean_norm(half_gap / judged.first.relative_steps[:, None])

@@ -21,7 +21,7 @@ from ..report import Element, Evidence, Report, Row
 from .advice import advice, error_parts, undecided_advice
 from .bands import BAND_EDGES, euclidean_norm, relative_difference_from_norms, verdict_of
 from .flatten import ParameterVector, Slot
-from .judge import JUMP, KINK, NOISE, UNRESOLVED, WRONG, Judged, error_norm
+from .judge import JUMP, KINK, NOISE, REMOVABLE, UNRESOLVED, WRONG, Judged, error_norm
 from .outputs import OutputSpec, output_label
 from .settings import Settings
 from .stationary import (
@@ -35,6 +35,7 @@ from .stationary import (
 MAX_LISTED = 50  # elements listed per kind and row; the counts cover all of them
 DECIDABLE = BAND_EDGES[2]  # evidence that cannot rule out a 1e-2 difference cannot decide
 _KINDS = {WRONG: "wrong", KINK: "kink", NOISE: "noise", JUMP: "jump", UNRESOLVED: "unresolved"}
+APART_NAMED = 5  # elements a removable discontinuity's note names; it counts them all
 _ORDER = {Evidence.WRONG: 0, Evidence.CANNOT_TELL: 1, Evidence.CONSISTENT: 2}
 # Why f was evaluated: the stages' identifiers, in the report's words ({scheme}: its name).
 EVALUATIONS = {
@@ -257,7 +258,7 @@ def build_report(
     diff = _diff(totals)
     verdict = verdict_of(diff, settings.band_scale)
     evidence = min({row.evidence for row in rows}, key=lambda e: _ORDER[e])
-    notes = (*notes, *stationary_notes(rows, reference))
+    notes = (*notes, *_apart_notes(judged, spec, probes), *stationary_notes(rows, reference))
     return Report(
         kind=kind,
         diff=diff,
@@ -272,3 +273,20 @@ def build_report(
         band_scale=settings.band_scale,
         extra=dict(extra or {}),
     )
+
+
+def _apart_notes(judged: Judged, spec: OutputSpec, probes: ParameterVector) -> list[str]:
+    """A note naming the elements that agree where f(theta) stands apart from f on both
+    sides (``REMOVABLE``): f is discontinuous there, but only at the point itself."""
+    refined = judged.refinement
+    where = np.argwhere(refined.status == REMOVABLE)
+    if where.size == 0:
+        return []
+    names = [
+        output_label(spec, probes, int(r), int(refined.doubt[k])) for k, r in where[:APART_NAMED]
+    ]
+    more = f" and {where.shape[0] - APART_NAMED} more" if where.shape[0] > APART_NAMED else ""
+    return [
+        f"{', '.join(names)}{more}: f(theta) stands apart from f on both sides (a removable "
+        "discontinuity): judged by the central difference, which does not use f(theta)"
+    ]
