@@ -55,6 +55,17 @@ def test_command_line_runs_the_demo():
     assert "10.007001" in result.output
 
 
+def test_piped_demo_tables_show_every_column_and_number():
+    """Piped (no terminal, 80 columns by default), a table is printed at its own width:
+    nothing is cut to '…' and both numbers of each row are there."""
+    result = CliRunner().invoke(cli, ["demo", "--section", "kinks", "--section", "network"])
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    lines = result.output.splitlines()
+    row = next(line for line in lines if line.startswith(" W1  ") and "kink" in line)
+    assert "possibly wrong" in row and "0.0272814" in row and "0.0264206" in row
+
+
 def test_python_dash_m_entry_point():
     done = subprocess.run(
         [sys.executable, "-m", "gradient_check", "--help"],

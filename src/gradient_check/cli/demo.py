@@ -18,7 +18,7 @@ from .. import nn
 from ..checks.gradient import check
 from ..checks.numeric import derivative
 from ..errors import StochasticLossError
-from ..render.console import print_report
+from ..render.console import print_report, print_whole
 from ..report import Report
 from .problems import relu_problem, texts_problem
 
@@ -53,7 +53,7 @@ def worked_examples(console: Console) -> None:
             for s in ("forward", "central", "five-point")
         ]
         table.add_row(f"{h:g}", *(f"{e:.2e}" for e in errors))
-    console.print(table)
+    print_whole(console, table)
 
 
 def network_check(console: Console) -> None:
@@ -135,7 +135,7 @@ def during_training(console: Console) -> None:
             f"{report.diff:.1e}",
             report.verdict.value,
         )
-    console.print(table)
+    print_whole(console, table)
 
 
 def relu_kinks(console: Console) -> None:
@@ -179,7 +179,7 @@ def wrong_layer(console: Console) -> None:
             layer_report.verdict.value,
             style="bold red" if not layer_report.ok else None,
         )
-    console.print(table)
+    print_whole(console, table)
 
 
 SECTIONS: dict[str, Callable[[Console], None]] = {

@@ -8,7 +8,8 @@ since a band read beside the outcome must never look like a verdict of its own.
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -39,6 +40,9 @@ TAG_STYLE = {
     COST: "dim",
 }
 
+# measuring a renderable's full width: wider than any table a report makes
+UNBOUNDED = 1 << 20
+
 
 def styled(piece: Tagged) -> Text:
     """A piece as rich Text in the style of its tag (none for an untagged piece)."""
@@ -60,6 +64,23 @@ def sheet_table(sheet: Sheet) -> Table:
     return table
 
 
+def print_whole(console: Console, renderable: RenderableType) -> None:
+    """Print ``renderable`` uncut: in a terminal at its width; piped or written to a file
+    (no terminal to fit), at the renderable's own full width: rich would otherwise fit it
+    to 80 columns and cut numbers to '…'. A table then shows every column and number."""
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    unbounded = console.options.update_width(UNBOUNDED)
+    needed = Measurement.get(console, unbounded, renderable).maximum
+    width = console.width
+    console.width = max(width, needed)  # console.print never goes beyond console.width
+    try:
+        console.print(renderable)
+    finally:
+        console.width = width
+
+
 def report_renderable(report: Report) -> Group:
     """The report as a rich table, its element details and its summary lines."""
     sheet = sheet_of(report)
@@ -68,5 +89,9 @@ def report_renderable(report: Report) -> Group:
 
 
 def print_report(console: Console, report: Report) -> None:
-    """Print the report on ``console``, in colour where it has colour."""
-    console.print(report_renderable(report))
+    """Print the report on ``console``, in colour where it has colour: the table uncut
+    (``print_whole``), its details and summary lines wrapped to the console."""
+    table, *lines = report_renderable(report).renderables
+    print_whole(console, table)
+    for line in lines:
+        console.print(line)
