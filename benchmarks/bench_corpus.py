@@ -35,33 +35,17 @@ import argparse
 import multiprocessing
 import os
 import subprocess
-import sys
 import time
 from collections import defaultdict
 
 import numpy as np
+import sources  # first: the sources named by --src win over an installed copy
+from corpus import DTYPES, FAMILIES, FAULTS, KINKS, SCALES, Problem, corpus, fault_label
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# isort: split
 
-
-def _source() -> str:
-    """The gradient_check sources to benchmark: ``--src PATH``, else this repository's src/."""
-    argv = sys.argv[1:]
-    for i, arg in enumerate(argv):
-        if arg == "--src" and i + 1 < len(argv):
-            return os.path.abspath(argv[i + 1])
-        if arg.startswith("--src="):
-            return os.path.abspath(arg.split("=", 1)[1])
-    return os.path.join(os.path.dirname(HERE), "src")
-
-
-sys.path.insert(0, HERE)
-sys.path.insert(0, _source())  # ahead of whatever the environment has installed
-
-from corpus import DTYPES, FAMILIES, FAULTS, KINKS, SCALES, Problem, corpus, fault_label  # noqa: E402
-
-import gradient_check  # noqa: E402
-from gradient_check import Evidence, check, relative_difference  # noqa: E402
+import gradient_check
+from gradient_check import Evidence, check, relative_difference
 
 REFINEMENT = "refinement at 2h or h/2"  # the report's evaluation-count key
 
@@ -307,7 +291,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--no-category-table", action="store_true")
     parser.add_argument(
-        "--src", default=_source(), help="gradient_check sources (default: this repo's src/)"
+        "--src", default=sources.source(), help="gradient_check sources (default: this repo's src/)"
     )
     args = parser.parse_args()
 

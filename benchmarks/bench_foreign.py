@@ -38,6 +38,9 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import sources  # noqa: E402  (first: the sources named by --src win over an installed copy)
+
+# isort: split
 import argparse  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
@@ -47,22 +50,6 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 import zlib  # noqa: E402
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _source() -> str:
-    argv = sys.argv[1:]
-    for i, arg in enumerate(argv):
-        if arg == "--src" and i + 1 < len(argv):
-            return os.path.abspath(argv[i + 1])
-        if arg.startswith("--src="):
-            return os.path.abspath(arg.split("=", 1)[1])
-    return os.path.join(os.path.dirname(HERE), "src")
-
-
-sys.path.insert(0, HERE)
-sys.path.insert(0, _source())  # ahead of whatever the environment has installed
 
 import numpy as np  # noqa: E402
 from foreign_corpus import CATEGORIES, Skip, build, specs, variants  # noqa: E402
@@ -175,7 +162,9 @@ def main() -> None:
         action="store_true",
         help="skip the numdifftools reference for the listed cases",
     )
-    parser.add_argument("--src", default=_source(), help="gradient_check sources (default: src/)")
+    parser.add_argument(
+        "--src", default=sources.source(), help="gradient_check sources (default: src/)"
+    )
     parser.add_argument(
         "--from-json",
         metavar="PATH",

@@ -21,10 +21,10 @@ from collections import Counter
 import numpy as np
 
 from gradient_check import nn
-from gradient_check.mutation.judge import mutation_test_network
+from gradient_check.mutation.judge import mutation_test_reference_networks
 from gradient_check.mutation.operators import FAMILIES
 from gradient_check.mutation.report import MutantOutcome, MutationReport, overall
-from gradient_check.nn.reference import reference_networks
+from gradient_check.nn.reference import ReferenceNetwork
 
 TARGET_SCORE = 0.95
 
@@ -61,22 +61,17 @@ def _cell(text: str) -> str:
 
 def _mutate_references(families: list[str] | None, max_mutants: int | None) -> list[MutationReport]:
     """Mutation-test both reference networks, naming each with its batch and ReLU margin."""
-    reports = []
-    for reference in reference_networks():
+
+    def announce(reference: ReferenceNetwork) -> None:
         margin = _relu_margin(reference)
         margin_text = "" if margin is None else f", smallest |ReLU pre-activation| {margin:.3f}"
         print(
             f"- {reference.name}: {reference.net!r}; batch m = {reference.X.shape[0]}{margin_text}"
         )
-        reports += mutation_test_network(
-            reference.net,
-            reference.X,
-            reference.Y,
-            families=families,
-            max_mutants=max_mutants,
-            subject=reference.name,
-        )
-    return reports
+
+    return mutation_test_reference_networks(
+        families=families, max_mutants=max_mutants, announce=announce
+    )
 
 
 def _print_counts(

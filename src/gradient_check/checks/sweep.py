@@ -92,7 +92,7 @@ def sweep(
         chosen = np.sort(rng.choice(vector.size, elements, replace=False))
     with RngGuard() as rng_guard, centred(loss, params, vector, True, "loss", True) as at:
         evaluator = InPlaceEvaluator(loss, at.workspace, at.spec)
-        probes = probe(loss, at, evaluator, Settings(AUTO, method), rng, rng_guard)
+        probes = probe(loss, at, evaluator, Settings(AUTO, method), rng_guard)
         if grads is not None:
             given = grads(params) if callable(grads) else grads
             reference, name = flatten_like(given, vector, "grads")[chosen], "analytic gradient"

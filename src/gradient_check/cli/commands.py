@@ -78,27 +78,21 @@ def mutation_reports(
     console: Console, target: str | None, families: list[str] | None, max_mutants: int | None
 ) -> list[MutationReport]:
     """Mutation-test the user's ``target`` (MODULE:FUNC) or, without one, the texts' networks."""
-    from ..mutation.judge import mutation_test, mutation_test_network
+    from ..mutation.judge import mutation_test, mutation_test_reference_networks
     from ..mutation.targets import load_target
-    from ..nn.reference import reference_networks
 
     if target is not None:
         backward, loss, params, args = load_target(target)
         return [
             mutation_test(backward, loss, params, args, families=families, max_mutants=max_mutants)
         ]
-    reports = []
-    for reference in reference_networks():
-        console.print(f"Mutating the backward methods of {reference.net!r}")
-        reports += mutation_test_network(
-            reference.net,
-            reference.X,
-            reference.Y,
-            families=families,
-            max_mutants=max_mutants,
-            subject=reference.name,
-        )
-    return reports
+    return mutation_test_reference_networks(
+        families=families,
+        max_mutants=max_mutants,
+        announce=lambda reference: console.print(
+            f"Mutating the backward methods of {reference.net!r}"
+        ),
+    )
 
 
 @cli.command(help="Sweep the step h from 1e-1 to 1e-12: truncation falls, rounding rises.")

@@ -61,7 +61,7 @@ def run_check(
     with RngGuard() as rng_guard, centred(f, params, vector, settings.promote, what, scalar) as at:
         evaluator = InPlaceEvaluator(f, at.workspace, at.spec)
         rng = np.random.default_rng(settings.seed)
-        probes = probe(f, at, evaluator, settings, rng, rng_guard)
+        probes = probe(f, at, evaluator, settings, rng_guard)
         plan = plan_probes(vector, probes.steps, probes.eps, directions, settings, rng)
         rows, eps = analytic_rows(analytic, params, vector, at.workspace, at.spec, plan.matrix)
         errors = error_model(rows, eps, analytic_noise, probes.sigma, scheme, settings.margin)

@@ -147,13 +147,12 @@ def probe(
     centre: Centre,
     evaluator: Evaluator,
     settings: Settings,
-    rng: np.random.Generator,
     rng_guard: RngGuard,
 ) -> Probes:
     """Refuse a random f, then measure its precision, choose the steps, measure its noise.
 
     ``rng_guard`` says whether f drew from a global generator, and whether f seeds it
-    itself. The probes draw nothing from ``rng``, the check's private generator (it is for
+    itself. The probes draw from no generator of the check's (its seed is for
     random-direction plans): the noise table's line comes from TABLE_SEED, so that a
     deterministic function's outcome never depends on ``seed``.
     """

@@ -29,6 +29,7 @@ from ..checks.gradient import check
 from ..core.flatten import flatten
 from ..core.match import flatten_like
 from ..core.workspace import Workspace
+from ..nn.reference import ReferenceNetwork, reference_networks
 from ..report import Report
 from .errors import MutationError
 from .report import MutantOutcome, MutationReport
@@ -269,4 +270,26 @@ def mutation_test_network(
         report.subject = subject
         report.evaluations = judge.evaluations - before
         reports.append(report)
+    return reports
+
+
+def mutation_test_reference_networks(
+    *,
+    families: Iterable[str] | str | None = None,
+    max_mutants: int | None = None,
+    announce: Callable[[ReferenceNetwork], None] = lambda reference: None,
+) -> list[MutationReport]:
+    """Mutation-test the texts' two networks on their chosen batches
+    (``nn.reference.reference_networks``), calling ``announce`` before each."""
+    reports = []
+    for reference in reference_networks():
+        announce(reference)
+        reports += mutation_test_network(
+            reference.net,
+            reference.X,
+            reference.Y,
+            families=families,
+            max_mutants=max_mutants,
+            subject=reference.name,
+        )
     return reports
