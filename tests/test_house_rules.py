@@ -24,10 +24,11 @@ MAY_IMPORT = {
     "core": {"errors", "report"},
     "checks": {"errors", "report", "core"},
     "render": {"errors", "report", "core", "checks"},
-    "adapters": {"errors", "report", "core"},
+    "adapters": {"errors", "report", "core", "checks"},
     "nn": {"errors", "report", "core", "checks"},
     "mutation": {"errors", "report", "core", "checks", "nn", "render"},
-    "cli": {"errors", "report", "core", "checks", "render", "nn", "mutation"},
+    "cli": {"errors", "report", "core", "checks", "render", "nn", "mutation", "adapters"},
+    "pytest_plugin": {"errors", "report", "core", "checks", "render"},
 }
 
 

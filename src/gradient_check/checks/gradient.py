@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.engine import make_settings, restores_rng, run_check
+from ..core.engine import Settings, make_settings, restores_rng, run_check
 from ..core.flatten import flatten
 from ..core.judge import DEFAULT_MARGIN
 from ..core.match import flatten_like
@@ -78,7 +78,22 @@ def check(
     """
     check_convention(convention)
     settings = make_settings(h, scheme, margin, band_scale, promote, seed)
-    tolerance = check_tolerance(nondet_tol)
+    return gradient_report(
+        loss, params, grads, settings, tolerance=check_tolerance(nondet_tol), convention=convention
+    )
+
+
+def gradient_report(
+    loss: Callable[[Any], Any],
+    params: Any,
+    grads: Any,
+    settings: Settings,
+    *,
+    tolerance: float = 0.0,
+    convention: str = "pytorch",
+) -> Report:
+    """``check`` from validated Settings: the path a framework adapter shares, supplying
+    its own evaluator in ``settings.evaluator`` and autograd's gradient as ``grads``."""
     require_callable(loss, "loss(params)")
 
     vector = flatten(params)

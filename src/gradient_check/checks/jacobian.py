@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.engine import restores_rng, run_check
+from ..core.engine import Settings, restores_rng, run_check
 from ..core.flatten import flatten, leaves
 from ..core.outputs import OutputSpec
 from ..report import Report
@@ -38,8 +38,14 @@ def check_jacobian(
         >>> report.ok, [row.block for row in report.parameters]
         (True, ['out / params'])
     """
-    settings = settings_of(options)
-    tolerance = check_tolerance(nondet_tol)
+    return jacobian_report(f, params, jacobian, settings_of(options), check_tolerance(nondet_tol))
+
+
+def jacobian_report(
+    f: Callable[[Any], Any], params: Any, jacobian: Any, settings: Settings, tolerance: float = 0.0
+) -> Report:
+    """``check_jacobian`` from validated Settings: the path a framework adapter shares,
+    supplying its own evaluator in ``settings.evaluator``."""
     require_callable(f, "f(params)")
     vector = flatten(params)
     problems, spread = [], 0.0

@@ -59,7 +59,7 @@ def run_check(
     vector = flatten(params)
     scheme = settings.scheme
     with RngGuard() as rng_guard, centred(f, params, vector, settings.promote, what, scalar) as at:
-        evaluator = InPlaceEvaluator(f, at.workspace, at.spec)
+        evaluator = (settings.evaluator or InPlaceEvaluator)(f, at.workspace, at.spec)
         rng = np.random.default_rng(settings.seed)
         probes = probe(f, at, evaluator, settings, rng_guard)
         plan = plan_probes(vector, probes.steps, probes.eps, directions, settings, rng)

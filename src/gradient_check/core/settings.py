@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,9 @@ class Settings:
     band_scale: float = 1.0  # multiplies the texts' band edges (deep networks)
     promote: bool = True  # evaluate low-precision parameters as float64 copies if f allows
     seed: int = 0  # the private generator of random directions (the probes use fixed ones)
+    # builds the Evaluator from (f, workspace, output spec); None: the in-place loop. An
+    # adapter (a vmapped PyTorch or JAX function) or an executor supplies its own.
+    evaluator: Callable[..., Any] | None = None
 
 
 def make_settings(
