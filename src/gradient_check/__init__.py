@@ -24,6 +24,7 @@ from .errors import (
     GradientCheckError,
     InvalidProblemError,
     LossError,
+    MissingDependencyError,
     StepError,
     StochasticLossError,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "GradientCheckError",
     "InvalidProblemError",
     "LossError",
+    "MissingDependencyError",
     "MutantOutcome",
     "MutationError",
     "MutationReport",

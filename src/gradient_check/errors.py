@@ -21,3 +21,8 @@ class StochasticLossError(GradientCheckError):
 
 class StepError(GradientCheckError, ValueError):
     """The finite-difference step cannot be taken (vanishes or is not a valid step)."""
+
+
+class MissingDependencyError(GradientCheckError, ImportError):
+    """An optional part (an adapter, the command line, plots) needs a library that is not
+    installed; the message names the extra that installs it."""
