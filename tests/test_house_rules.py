@@ -29,6 +29,8 @@ MAY_IMPORT = {
     "mutation": {"errors", "report", "core", "checks", "nn", "render"},
     "cli": {"errors", "report", "core", "checks", "render", "nn", "mutation", "adapters"},
     "pytest_plugin": {"errors", "report", "core", "checks", "render"},
+    "torch": {"errors", "report", "core", "checks", "adapters"},
+    "jax": {"errors", "report", "core", "checks", "adapters"},
 }
 
 
