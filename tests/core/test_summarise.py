@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gradient_check import check, check_jacobian
+from gradient_check import Outcome, check, check_jacobian
 from gradient_check.core.summarise import worst_element
 
 
@@ -94,3 +94,44 @@ def test_a_zero_block_of_a_larger_problem_passes_against_the_problems_scale_quie
     assert zero.absolute and zero.diff == 0.0 and zero.error_bound < 1e-9
     assert not any("zero" in note for note in report.notes)
     assert not report.row("x", "y").absolute
+
+
+def _float32_logistic():
+    """Logistic regression computed in float32 inside (the parameters are cast), its bias's
+    gradient a few hundredths of the weights': float32 rounding is a large share of the
+    bias block itself, but tiny beside the whole gradient."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((30, 6)).astype(np.float32)
+    y = (rng.uniform(size=30) < 0.5).astype(np.float32)
+    w = 0.5 * rng.standard_normal(6)
+    b = 0.0
+    for _ in range(20):  # Newton on the bias: its gradient, the mean residual, near zero
+        s = 1 / (1 + np.exp(-(X @ w + b)))
+        b -= np.mean(s - y) / np.mean(s * (1 - s))
+    params = [w, np.array(b + 0.02)]
+
+    def loss(p):
+        w, b = (np.asarray(t, dtype=np.float32) for t in p)
+        z = X @ w + b
+        return float(np.mean(np.logaddexp(np.float32(0), z) - y * z))
+
+    z = X @ params[0].astype(np.float32) + np.float32(params[1])
+    r = (1 / (1 + np.exp(-z.astype(np.float64))) - y) / 30
+    return loss, params, [X.T.astype(np.float64) @ r, np.array(r.sum())]
+
+
+def test_a_small_block_in_float32_is_judged_against_the_whole_gradient():
+    loss, params, grads = _float32_logistic()
+    report = check(loss, params, grads)
+    bias = next(row for row in report.parameters if row.name == "[1]")
+    assert abs(grads[1]) < 0.05 * np.linalg.norm(grads[0])
+    assert report.outcome is Outcome.PASS, report
+    assert bias.error_bound > 1e-2  # its own error is too large a share of it ...
+    assert any("small beside the whole derivative" in note for note in report.notes)
+
+
+def test_a_doubled_small_block_is_still_caught():
+    loss, params, grads = _float32_logistic()
+    report = check(loss, params, [grads[0], 2 * grads[1]])
+    assert report.outcome is Outcome.WRONG
+    assert [row.name for row in report.parameters if row.outcome is Outcome.WRONG] == ["[1]"]

@@ -34,6 +34,9 @@ from .stationary import (
 
 MAX_LISTED = 50  # elements listed per kind and row; the counts cover all of them
 DECIDABLE = BAND_EDGES[2]  # evidence that cannot rule out a 1e-2 difference cannot decide
+# a factor-2 fault in a block is a relative difference of 1/3: evidence finer than that
+# sees it, whatever the block's share of the whole derivative
+FACTOR_TWO = 1.0 / 3.0
 _KINDS = {WRONG: "wrong", KINK: "kink", NOISE: "noise", JUMP: "jump", UNRESOLVED: "unresolved"}
 APART_NAMED = 5  # elements a removable discontinuity's note names; it counts them all
 _ORDER = {Evidence.WRONG: 0, Evidence.CANNOT_TELL: 1, Evidence.CONSISTENT: 2}
@@ -64,6 +67,7 @@ class _Context:
     probes: ParameterVector
     settings: Settings
     reference: float  # a stationary block's scale: ||a|| + ||d|| or ||G||, the larger
+    output_scales: np.ndarray  # per output: ||a|| + ||d|| over all its blocks
     curvature: Curvature
     low_precision: bool
     noisy: bool
@@ -139,6 +143,7 @@ class _Finding:
     evidence: Evidence
     advice: str | None  # what would decide a "cannot tell"
     absolute: bool  # judged absolutely: the derivative is within its error of zero
+    small: bool = False  # decided against its output's whole derivative (``_evidence``)
 
 
 def _evidence(
@@ -165,14 +170,28 @@ def _evidence(
     bound = 0.0 if spread == 0 else spread / (reference or np.inf)
     if wrong:
         return _Finding(float(bound), Evidence.WRONG, None, absolute)
-    if not (bound <= DECIDABLE and np.isfinite(_diff(norms))):
-        what = advice(error_parts(judged, rows, cols), ctx.low_precision, ctx.noisy)
-        return _Finding(float(bound), Evidence.CANNOT_TELL, what, absolute)
-    return _Finding(float(bound), Evidence.CONSISTENT, None, absolute)
+    if not np.isfinite(_diff(norms)) or not bound <= FACTOR_TWO:
+        return _undecidable(judged, rows, cols, bound, absolute, ctx)
+    if bound <= DECIDABLE:
+        return _Finding(float(bound), Evidence.CONSISTENT, None, absolute)
+    # a block small beside its output's whole derivative: what matters is its share of that
+    whole = ctx.output_scales[cols.start]
+    if whole > 0 and spread / whole <= DECIDABLE:
+        return _Finding(float(bound), Evidence.CONSISTENT, None, absolute, small=True)
+    return _undecidable(judged, rows, cols, bound, absolute, ctx)
 
 
-def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float]]:
-    """One (output, parameter) block's row, and its norms for the global diff."""
+def _undecidable(
+    judged: Judged, rows: slice, cols: slice, bound: float, absolute: bool, ctx: _Context
+) -> _Finding:
+    """A "cannot tell", with what would decide it."""
+    what = advice(error_parts(judged, rows, cols), ctx.low_precision, ctx.noisy)
+    return _Finding(float(bound), Evidence.CANNOT_TELL, what, absolute)
+
+
+def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float], bool]:
+    """One (output, parameter) block's row, its norms for the global diff, and whether it
+    was decided against its output's whole derivative (a small block)."""
     judged, spec, probes = ctx.judged, ctx.spec, ctx.probes
     rows, cols = slice(slot.offset, slot.stop), slice(block.offset, block.stop)
     a, d = judged.analytic[rows, cols], judged.first.primary[rows, cols]
@@ -224,7 +243,7 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float]]
         advice=found.advice,
         absolute=found.absolute,
     )
-    return row, norms
+    return row, norms, found.small
 
 
 def build_report(
@@ -249,16 +268,20 @@ def build_report(
     scale = euclidean_norm(judged.analytic) + euclidean_norm(judged.first.primary)
     curvatures = curvature(judged)
     reference = max(scale, curvatures.scale)
-    ctx = _Context(judged, spec, probes, settings, reference, curvatures, low_precision, noisy)
+    outputs = _output_scales(judged, spec)
+    ctx = _Context(
+        judged, spec, probes, settings, reference, outputs, curvatures, low_precision, noisy
+    )
     built = [_row(block, slot, ctx) for block in spec.blocks for slot in probes.slots]
-    rows = [row for row, _ in built]
+    rows = [row for row, _, _ in built]
     rows.sort(key=lambda row: _ORDER[row.evidence])
     # ||g|| over everything is the norm of the blocks' norms
-    totals = {key: euclidean_norm([n[key] for _, n in built]) for key in ("a", "d", "res")}
+    totals = {key: euclidean_norm([n[key] for _, n, _ in built]) for key in ("a", "d", "res")}
     diff = _diff(totals)
     verdict = verdict_of(diff, settings.band_scale)
     evidence = min({row.evidence for row in rows}, key=lambda e: _ORDER[e])
     notes = (*notes, *_apart_notes(judged, spec, probes), *stationary_notes(rows, reference))
+    notes = (*notes, *_small_notes([row for row, _, small in built if small]))
     return Report(
         kind=kind,
         diff=diff,
@@ -273,6 +296,29 @@ def build_report(
         band_scale=settings.band_scale,
         extra=dict(extra or {}),
     )
+
+
+def _small_notes(rows: list[Row]) -> list[str]:
+    """A note naming the blocks decided against their output's whole derivative."""
+    if not rows:
+        return []
+    names = ", ".join(f"{row.block} (up to {row.error_bound:.0e} of itself)" for row in rows)
+    return [
+        f"{names}: small beside the whole derivative, so the finite difference's error is a "
+        "large share of the block itself but under 1e-2 of the whole; every element agrees "
+        "within it, and a factor-2 fault in the block would still show"
+    ]
+
+
+def _output_scales(judged: Judged, spec: OutputSpec) -> np.ndarray:
+    """Per output column: ||a|| + ||d|| over its output block's every element (a scalar
+    loss: the whole gradient), the size a small block's evidence is weighed against."""
+    out = np.empty(judged.analytic.shape[1])
+    for block in spec.blocks:
+        cols = slice(block.offset, block.stop)
+        a, d = judged.analytic[:, cols], judged.first.primary[:, cols]
+        out[cols] = euclidean_norm(a) + euclidean_norm(d)
+    return out
 
 
 def _apart_notes(judged: Judged, spec: OutputSpec, probes: ParameterVector) -> list[str]:
