@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from os import PathLike
 from typing import Any
 
 
@@ -104,6 +105,10 @@ class Row:
     # judged on absolute agreement: the block's derivative is within its estimated error
     # of zero (a stationary point), where a relative difference means nothing
     absolute: bool = False
+    # each element's |analytic - numeric| over margin x its estimated error (above 1: more
+    # than the finite difference's error explains), parameter elements in C order with the
+    # outputs innermost; empty for large blocks, and where the engine did not keep them
+    errors: tuple[float, ...] = ()
 
     @property
     def block(self) -> str:
@@ -228,6 +233,26 @@ class Report:
                 return row
         raise KeyError(name)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data, versioned by its ``schema`` key (the JSON Schema
+        ships as ``render/report.schema.json``; ``gradient_check.render.report_schema()``).
+        Non-finite floats are the strings "nan", "inf" and "-inf"."""
+        return form_of("dict", Report)(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """The report that ``to_dict`` gave ``data``: ``Report.from_dict(r.to_dict()) == r``."""
+        return form_of("from_dict", Report)(data)
+
+    def to_html(self, path: str | PathLike[str] | None = None) -> str:
+        """The report as one self-contained HTML page (inline CSS and SVG, no script, no
+        network); written to ``path`` too when one is given."""
+        return form_of("html", Report)(self, path)
+
+    def _repr_html_(self) -> str:
+        """The page's content as a fragment: a report shows itself in a notebook cell."""
+        return form_of("html_fragment", Report)(self)
+
     def __str__(self) -> str:
         return text_of(self)
 
@@ -280,20 +305,46 @@ def _undecided(rows: tuple[Row, ...]) -> str:
 _NO_ADVICE = "a finite difference cannot resolve it"
 
 
-# The plain-text form of each kind of result (a report, a sweep, a mutation report), filled
-# in by the renderers that draw them (``render.text`` registers the report's). The data
-# modules never import a renderer; ``print(result)`` still shows the table.
-TEXT_FORMS: dict[type, Callable[[Any], str]] = {}
+# The forms of each kind of result (a report, a sweep, a mutation report), filled in by the
+# renderers that draw them: "text" (what print shows; ``render.text`` registers the
+# report's), "dict" and "from_dict" (``render.serialise``), "html" and "html_fragment"
+# (``render.html``). The data modules never import a renderer, yet ``print(result)`` and
+# ``report.to_dict()`` work once ``gradient_check`` is imported (it imports ``render``).
+FORMS: dict[str, dict[type, Callable[..., Any]]] = {
+    "text": {},
+    "dict": {},
+    "from_dict": {},
+    "html": {},
+    "html_fragment": {},
+}
+TEXT_FORMS = FORMS["text"]
+
+
+def form(name: str, kind: type) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function as the ``name`` form of results of type ``kind``."""
+
+    def register(render: Callable[..., Any]) -> Callable[..., Any]:
+        FORMS.setdefault(name, {})[kind] = render
+        return render
+
+    return register
+
+
+def form_of(name: str, kind: type) -> Callable[..., Any]:
+    """The function registered as the ``name`` form of ``kind`` (``render`` registers them
+    on import: ``import gradient_check`` does)."""
+    found = FORMS.get(name, {}).get(kind)
+    if found is None:
+        raise NotImplementedError(
+            f"no {name!r} form of {kind.__name__} is registered: import gradient_check "
+            "(its renderers register every form)"
+        )
+    return found
 
 
 def text_form(kind: type) -> Callable[[Callable[[Any], str]], Callable[[Any], str]]:
     """Register the decorated function as the plain-text form of results of type ``kind``."""
-
-    def register(render: Callable[[Any], str]) -> Callable[[Any], str]:
-        TEXT_FORMS[kind] = render
-        return render
-
-    return register
+    return form("text", kind)
 
 
 def text_of(result: Any) -> str:

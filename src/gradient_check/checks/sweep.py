@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from os import PathLike
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from ..core.rng import RngGuard, restores_rng
 from ..core.schemes import FIVE_POINT, Scheme, get_scheme, rounding_weight
 from ..core.settings import Settings
 from ..core.steps import AUTO, step_sizes
-from ..report import text_of
+from ..report import form_of, text_of
 
 DEFAULT_STEPS = tuple(10.0**-k for k in range(1, 13))  # 1e-1 ... 1e-12
 MAX_ELEMENTS = 64  # elements swept, drawn at random beyond this
@@ -55,6 +56,22 @@ class Sweep:
     @property
     def best_h(self) -> float:
         return min(self.points, key=lambda p: p.measured).h
+
+    def to_dict(self) -> dict[str, Any]:
+        """The sweep as JSON-ready data (schema ``gradient-check/sweep/1``)."""
+        return form_of("dict", Sweep)(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Sweep:
+        """The sweep that ``to_dict`` gave ``data``."""
+        return form_of("from_dict", Sweep)(data)
+
+    def to_html(self, path: str | PathLike[str] | None = None) -> str:
+        """The sweep as one self-contained HTML page; written to ``path`` when given."""
+        return form_of("html", Sweep)(self, path)
+
+    def _repr_html_(self) -> str:
+        return form_of("html_fragment", Sweep)(self)
 
     def __str__(self) -> str:
         return text_of(self)
