@@ -1,4 +1,5 @@
-"""The ``gradient-check`` command: the demo, the step-size sweep and mutation testing.
+"""The ``gradient-check`` command: check your own problem, the demo, the step-size sweep
+and mutation testing.
 
 Needs the ``cli`` extra (click and rich): ``pip install 'gradient-check[cli]'``.
 """

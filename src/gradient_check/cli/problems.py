@@ -6,6 +6,8 @@ The networks themselves are defined once, in ``nn.reference``; here they get the
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..checks.sweep import Sweep, sweep
@@ -30,9 +32,12 @@ def relu_problem() -> Problem:
     return relu_network(seed=3), X, Y
 
 
-def sweep_problem(name: str) -> Sweep:
-    """Sweep one of the named problems: "network", "relu-network" or "quadratic"."""
+def sweep_problem(name: str, **options: Any) -> Sweep:
+    """Sweep one of the named problems: "network", "relu-network" or "quadratic"; ``options``
+    are ``sweep``'s (scheme, seed, ...)."""
     if name == "quadratic":  # the texts' f(x) = x^2 + 3x at x = 2
-        return sweep(lambda x: float(x[0] ** 2 + 3 * x[0]), np.array([2.0]), lambda x: 2 * x + 3)
+        return sweep(
+            lambda x: float(x[0] ** 2 + 3 * x[0]), np.array([2.0]), lambda x: 2 * x + 3, **options
+        )
     net, X, Y = relu_problem() if name == "relu-network" else texts_problem(l2=0.1)
-    return sweep(net.cost_fn(X, Y), net.params, net.gradients_fn(X, Y))
+    return sweep(net.cost_fn(X, Y), net.params, net.gradients_fn(X, Y), **options)

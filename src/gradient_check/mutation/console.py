@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from ..render.console import print_whole
 from .report import MutantOutcome, MutationReport, overall
 
 
@@ -28,7 +29,7 @@ def print_mutation_reports(console: Console, reports: list[MutationReport]) -> N
         if report is everything:
             table.add_section()
         table.add_row(*([report.subject] if show_subject else []), report.target, *cells)
-    console.print(table)
+    print_whole(console, table)
     counts = everything.counts
     decided = counts[MutantOutcome.CAUGHT] + counts[MutantOutcome.SURVIVED]
     console.print(
@@ -52,7 +53,7 @@ def _print_survivors(console: Console, reports: list[MutationReport]) -> None:
         target = f"{report.subject} {report.target}".strip()
         change = f"- {mutant.original_line}\n+ {mutant.mutated_line}"
         table.add_row(target, str(mutant.lineno), change, result.detail)
-    console.print(table)
+    print_whole(console, table)
 
 
 def _score(report: MutationReport) -> str:
