@@ -9,6 +9,7 @@ line, plots and framework adapters import their libraries lazily.
 from __future__ import annotations
 
 from . import render  # noqa: F401  (registers the table that print(report) shows)
+from .adapters import executors  # noqa: F401  (registers the evaluator of check(executor=...))
 from .checks.gradient import assert_gradients_close, check
 from .checks.hessian import check_hessian
 from .checks.jacobian import check_jacobian

@@ -8,7 +8,7 @@ each from what its user gives (a gradient, Jacobian blocks, a VJP, a JVP, a Hess
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,14 +19,16 @@ from ..core.evaluate import guard_parameters
 from ..core.flatten import ParameterVector, flatten, leaves
 from ..core.judge import DEFAULT_MARGIN
 from ..core.outputs import OutputSpec, read_like, vector_spec
+from ..core.settings import DEFAULT_SAMPLES
 from ..errors import InvalidProblemError
 from .calls import UserFunction, require_callable
 from .structural import nondeterminism, nonlinearity
 
-# Random mode's directions per tensor: one direction misses a wrong block only when it is
-# nearly orthogonal to the error; three make that unlikely, at two evaluations each.
-DEFAULT_DIRECTIONS = 3
-MODES = ("full", "random")
+# The products' and Hessian's modes: every coordinate, or random directions per tensor
+# (DEFAULT_DIRECTIONS: one direction misses a wrong block only when it is nearly orthogonal
+# to the error; three make that unlikely, at two evaluations each). "directional" is
+# check's name for "random".
+MODES = ("full", "random", "directional")
 CONVENTIONS = ("pytorch", "jax")  # complex gradients: dL/dRe + i dL/dIm, or its conjugate
 # The structural probes draw from a generator of their own (seed + 1), so their random
 # cotangents and tangents are not the very numbers the engine (seed) draws its probes from.
@@ -41,6 +43,12 @@ OPTION_DEFAULTS = {
     "band_scale": 1.0,
     "promote": True,
     "seed": 0,
+    "mode": "full",
+    "directions": None,
+    "samples": DEFAULT_SAMPLES,
+    "budget": None,
+    "executor": None,
+    "progress": None,
 }
 
 
@@ -51,17 +59,21 @@ def settings_of(options: dict[str, Any]) -> Settings:
         raise InvalidProblemError(
             f"unknown option(s) {sorted(unknown)}; the options are {', '.join(OPTION_DEFAULTS)}."
         )
-    return make_settings(**{**OPTION_DEFAULTS, **options})
+    merged = {**OPTION_DEFAULTS, **options}
+    return make_settings(**merged)
 
 
 def mode_directions(mode: str, directions: int) -> int | None:
-    """Random directions per tensor for ``mode="random"``; None for ``mode="full"``."""
+    """Random directions per tensor for ``mode="random"`` (or "directional"); None for
+    ``mode="full"``."""
     if not isinstance(mode, str) or mode not in MODES:
-        raise InvalidProblemError(f"`mode` is {mode!r}; choose 'full' or 'random'.")
+        raise InvalidProblemError(
+            f"`mode` is {mode!r}; choose 'full' or 'random' ('directional' is the same)."
+        )
     whole = isinstance(directions, (int, np.integer)) and not isinstance(directions, bool)
-    if mode == "random" and (not whole or directions < 1):
+    if mode != "full" and (not whole or directions < 1):
         raise InvalidProblemError(f"`directions` must be a positive int; got {directions!r}.")
-    return int(directions) if mode == "random" else None
+    return int(directions) if mode != "full" else None
 
 
 def check_tolerance(nondet_tol: Any) -> float:
@@ -93,8 +105,13 @@ def conjugate_imaginary(flat: np.ndarray, vector: ParameterVector) -> np.ndarray
 
 
 def project(matrix: np.ndarray, directions: np.ndarray | None) -> np.ndarray:
-    """dF/dtheta as the engine asks for it: whole, or along the rows of ``directions``."""
-    return matrix if directions is None else matrix @ directions.T
+    """dF/dtheta as the engine asks for it: whole, or along the rows of ``directions`` (a
+    plan's Directions, projected block by block, or a dense array)."""
+    if directions is None:
+        return matrix
+    if hasattr(directions, "project"):
+        return directions.project(matrix)
+    return matrix @ np.asarray(directions).T
 
 
 def derivative_eps(structure: Any) -> float:
@@ -219,6 +236,22 @@ def columns(
     apply: Callable[[np.ndarray], np.ndarray], size: int, plan: np.ndarray | None
 ) -> np.ndarray:
     """dF/dtheta column by column from a JVP-like map: one-hot tangents e_i (full mode), or
-    the plan's random directions v (random mode, giving J v^T)."""
-    tangents = np.eye(size) if plan is None else plan
-    return np.array([apply(v) for v in tangents]).T
+    the plan's random directions v (random mode, giving J v^T). The tangents are made one
+    at a time (never an identity matrix): memory is the (outputs, columns) result."""
+    count = size if plan is None else len(plan)
+    tangents = one_hots(size) if plan is None else iter(plan)
+    first = np.asarray(apply(next(tangents)), dtype=np.float64)
+    out = np.empty((first.size, count))
+    out[:, 0] = first
+    for j, v in enumerate(tangents, start=1):
+        out[:, j] = apply(v)
+    return out
+
+
+def one_hots(size: int) -> Iterator[np.ndarray]:
+    """e_0, e_1, ... e_{size-1}, one at a time, in one reused buffer."""
+    e = np.zeros(size)
+    for i in range(size):
+        e[i] = 1.0
+        yield e
+        e[i] = 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from ..core.flatten import flatten
 from ..core.judge import DEFAULT_MARGIN
 from ..core.match import flatten_like
 from ..core.outputs import OutputSpec
+from ..core.settings import DEFAULT_DIRECTIONS, DEFAULT_SAMPLES
 from ..core.steps import Step
 from ..errors import InvalidProblemError
 from ..report import Report
@@ -23,6 +25,19 @@ from .derivatives import (
     derivative_eps,
     project,
     repeatability,
+)
+from .modes import (
+    LOCATE_DIRECTIONS,
+    Run,
+    chosen_mode,
+    located_rows,
+    locating,
+    ruled_out,
+    ruled_out_note,
+    sampled_note,
+    sampling,
+    screening,
+    time_one,
 )
 
 
@@ -40,6 +55,12 @@ def check(
     seed: int = 0,
     convention: str = "pytorch",
     nondet_tol: float = 0.0,
+    mode: str = "full",
+    directions: int | None = None,
+    samples: int = DEFAULT_SAMPLES,
+    budget: int | str | None = None,
+    executor: Any = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Check ``grads`` against finite differences of ``loss`` at ``params``.
 
@@ -65,6 +86,14 @@ def check(
         convention: for complex parameters, "pytorch" (dL/dRe + i dL/dIm) or "jax" (its
             conjugate).
         nondet_tol: how far two calls of a callable ``grads`` may differ (torch's nondet_tol).
+        mode: "full" (every element), "directional" (``directions`` random directions per
+            tensor, default 3: an outcome per tensor, and the error norm it rules out),
+            "sample" (``samples`` elements per tensor, stratified) or "locate" (directional
+            screening, then the wrong elements found by halving); see checks/modes.py.
+        budget: evaluations (an int) or time ("30s", "2 min"): picks the mode that fits.
+        executor: run the evaluations on a concurrent.futures.Executor (a process pool, or
+            dask's ``Client(...).get_executor()``); needs gradient_check.adapters.executors.
+        progress: called with (evaluations done, expected) as the check runs.
 
     Returns:
         A ``Report``; ``report.ok`` is the verdict, ``print(report)`` the table.
@@ -77,7 +106,20 @@ def check(
         (True, 'correct')
     """
     check_convention(convention)
-    settings = make_settings(h, scheme, margin, band_scale, promote, seed)
+    settings = make_settings(
+        h,
+        scheme,
+        margin,
+        band_scale,
+        promote,
+        seed,
+        mode=mode,
+        directions=directions,
+        samples=samples,
+        budget=budget,
+        executor=executor,
+        progress=progress,
+    )
     return gradient_report(
         loss, params, grads, settings, tolerance=check_tolerance(nondet_tol), convention=convention
     )
@@ -106,6 +148,8 @@ def gradient_report(
             params, vector, lambda: flatten_like(user(params), vector, "grads"), tolerance, user
         )
 
+    seen: dict[str, np.ndarray] = {}
+
     def analytic(_spec: OutputSpec, directions: np.ndarray | None):
         given = grads if user is None else user(params)
         flat = flatten_like(given, vector, "grads")
@@ -117,18 +161,56 @@ def gradient_report(
                 f"`grads` for `{vector.label(bad)}` is {flat[bad]}; an analytic gradient must be "
                 "finite. Look for overflow or 0/0 in the backward pass."
             )
+        seen["flat"] = flat
         return project(flat[None, :], directions), derivative_eps(given)
 
-    return run_check(
-        loss,
-        params,
-        analytic,
-        settings,
-        kind="gradient",
-        scalar=True,
-        problems=tuple(problems),
-        analytic_noise=spread,
-    )
+    def run(directions: Any = None, inspect: Any = None, extra: dict | None = None) -> Report:
+        return run_check(
+            loss,
+            params,
+            analytic,
+            settings,
+            kind="gradient",
+            scalar=True,
+            problems=tuple(problems),
+            analytic_noise=spread,
+            directions=directions,
+            inspect=inspect,
+            extra=extra,
+        )
+
+    settings, why = chosen_mode(settings, vector, time_one(loss, params))
+    report = in_mode(run, settings, vector, lambda: seen["flat"])
+    return report if why is None else replace(report, notes=(why, *report.notes))
+
+
+def in_mode(run: Run, settings: Settings, vector: Any, gradient: Any) -> Report:
+    """The check in ``settings.mode`` (checks/modes.py): ``run`` is run_check with the
+    loss and its analytic gradient; ``gradient()`` the flat analytic gradient, once read."""
+    if settings.mode == "full":
+        return run()
+    if settings.mode == "sample":
+        report = run(sampling(settings))
+        note = sampled_note(vector, settings.samples)
+        extra = {"samples": settings.samples, "seed": settings.seed}
+        return replace(report, notes=(note, *report.notes), extra={**report.extra, **extra})
+    if settings.mode == "directional":
+        bounds: dict[str, dict] = {}
+
+        def bound(evaluator, centre, plan, judged, steps):
+            bounds.update(ruled_out(judged, plan, settings.margin, gradient()))
+            return (ruled_out_note(bounds, settings.seed),), ()
+
+        k = settings.directions or DEFAULT_DIRECTIONS
+        extra = {"ruled_out": bounds, "seed": settings.seed, "directions": k}
+        return run(screening(settings, k), bound, extra)
+    found: list = []
+    k = settings.directions or LOCATE_DIRECTIONS
+    report = run(screening(settings, k), locating(settings, vector, gradient, found))
+    report = located_rows(report, found, vector)
+    located = {f.name: [e.label for e in f.elements] for f in found}
+    extra = {"located": located, "seed": settings.seed, "directions": k}
+    return replace(report, extra={**report.extra, **extra})
 
 
 def assert_gradients_close(

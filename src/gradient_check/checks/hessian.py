@@ -11,11 +11,12 @@ import numpy as np
 from ..core.describe import count
 from ..core.engine import AnalyticFn, restores_rng, run_check
 from ..core.outputs import OutputSpec
+from ..core.settings import DEFAULT_DIRECTIONS
 from ..errors import InvalidProblemError
 from ..report import Report
 from .blocks import jacobian_matrix
 from .calls import UserFunction, require_callable
-from .derivatives import DEFAULT_DIRECTIONS, Opening, columns, open_check, project, repeatability
+from .derivatives import Opening, columns, open_check, project, repeatability
 
 CHECK = "check_hessian"
 # A Hessian asymmetric by less than this many ulps of its own precision, relatively

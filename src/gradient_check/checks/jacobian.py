@@ -15,6 +15,8 @@ import numpy as np
 from ..core.engine import Settings, restores_rng, run_check
 from ..core.flatten import flatten, leaves
 from ..core.outputs import OutputSpec
+from ..core.settings import DEFAULT_DIRECTIONS
+from ..errors import InvalidProblemError
 from ..report import Report
 from .blocks import jacobian_matrix
 from .calls import UserFunction, require_callable
@@ -47,6 +49,12 @@ def jacobian_report(
     """``check_jacobian`` from validated Settings: the path a framework adapter shares,
     supplying its own evaluator in ``settings.evaluator``."""
     require_callable(f, "f(params)")
+    if settings.mode not in ("full", "directional"):
+        raise InvalidProblemError(
+            f"`mode` {settings.mode!r} is a gradient check's; check_jacobian takes 'full' or "
+            "'directional' (random directions per tensor, each a column J v to compare)."
+        )
+    directions = None if settings.mode == "full" else settings.directions or DEFAULT_DIRECTIONS
     vector = flatten(params)
     problems, spread = [], 0.0
     user = (
@@ -70,6 +78,7 @@ def jacobian_report(
         kind="jacobian",
         scalar=False,
         what="f",
+        directions=directions,
         problems=tuple(problems),
         analytic_noise=spread,
     )

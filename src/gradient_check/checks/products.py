@@ -16,15 +16,17 @@ import numpy as np
 from ..core.engine import restores_rng, run_check
 from ..core.match import flatten_like
 from ..core.outputs import OutputSpec
+from ..core.settings import DEFAULT_DIRECTIONS
 from ..report import Report
 from .calls import UserFunction
 from .derivatives import (
-    DEFAULT_DIRECTIONS,
     Opening,
     check_convention,
     columns,
     conjugate_imaginary,
+    one_hots,
     open_check,
+    project,
 )
 
 VJP = "vjp(params, cotangent)"
@@ -69,7 +71,7 @@ def check_vjp(
 
     def analytic(spec: OutputSpec, _directions: None):
         with user.during("the Jacobian row by row: one-hot cotangents"):
-            return np.array([row(spec, e) for e in np.eye(spec.size)]), precision.eps
+            return rows_of(lambda e: row(spec, e), spec.size), precision.eps
 
     return run_check(
         f,
@@ -104,7 +106,7 @@ def _random_vjp(
     def analytic(_spec: OutputSpec, plan: np.ndarray):
         rows = np.array([row(spec0, u) for u in cotangents])
         ordered = np.concatenate([rows[i::blocks] for i in range(blocks)])
-        return ordered @ plan.T, opening.precision.eps
+        return project(ordered, plan), opening.precision.eps
 
     return run_check(
         projected,
@@ -119,6 +121,17 @@ def _random_vjp(
         analytic_noise=spread,
         extra={"cotangents": opening.directions, "seed": settings.seed},
     )
+
+
+def rows_of(row: Callable[[np.ndarray], np.ndarray], size: int) -> np.ndarray:
+    """The Jacobian row by row from one-hot cotangents, streamed (no identity matrix)."""
+    out = None
+    for i, e in enumerate(one_hots(size)):
+        found = row(e)
+        if out is None:
+            out = np.empty((size, np.asarray(found).size))
+        out[i] = found
+    return out
 
 
 def _block_cotangents(spec: OutputSpec, k: int, rng: np.random.Generator) -> np.ndarray:

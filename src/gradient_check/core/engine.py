@@ -21,7 +21,7 @@ import numpy as np
 from ..report import Report
 from .analytic import AnalyticFn, analytic_rows
 from .domain import DomainRetries
-from .evaluate import InPlaceEvaluator, check_unchanged
+from .evaluate import Counted, check_unchanged, evaluator_of
 from .flatten import flatten
 from .judge import Judged, error_model
 from .measure import first_differences, measure_plan
@@ -45,24 +45,31 @@ def run_check(
     scalar: bool,
     what: str = "loss",
     extra: dict | None = None,
-    directions: int | None = None,
+    directions: int | Callable[..., Any] | None = None,
     problems: tuple[str, ...] = (),
     analytic_noise: float = 0.0,
+    inspect: Callable[..., tuple[tuple[str, ...], tuple[tuple[str, int], ...]]] | None = None,
 ) -> Report:
     """Check ``analytic``'s derivative matrix of ``f`` at ``params`` by finite differences.
 
     ``kind`` names the check in the report, ``scalar`` says f is a loss (one output),
-    ``what`` is f's name in messages; ``directions`` random tangents per tensor replace
-    the coordinates when given; ``analytic_noise`` is the spread of two calls of the
-    derivative; ``problems`` and ``extra`` pass through to the report.
+    ``what`` is f's name in messages; ``directions`` random tangents per tensor (or a
+    plan builder ``(vector, eps, rng) -> DirectionPlan``) replace the coordinates when
+    given; ``analytic_noise`` is the spread of two calls of the derivative; ``problems``
+    and ``extra`` pass through to the report; ``inspect(evaluator, centre, plan, judged,
+    coordinate steps) -> (notes, evaluations)`` measures more before the parameters are
+    restored (the localising mode).
     """
     vector = flatten(params)
     scheme = settings.scheme
     with RngGuard() as rng_guard, centred(f, params, vector, settings.promote, what, scalar) as at:
-        evaluator = (settings.evaluator or InPlaceEvaluator)(f, at.workspace, at.spec)
+        evaluator = evaluator_of(settings, f, at.workspace, at.spec)
         rng = np.random.default_rng(settings.seed)
         probes = probe(f, at, evaluator, settings, rng_guard)
         plan = plan_probes(vector, probes.steps, probes.eps, directions, settings, rng)
+        if isinstance(evaluator, Counted):  # counted for a progress display
+            per = settings.scheme.evaluations_per_element
+            evaluator.expected = evaluator.done + per * plan.steps.size
         rows, eps = analytic_rows(analytic, params, vector, at.workspace, at.spec, plan.matrix)
         errors = error_model(rows, eps, analytic_noise, probes.sigma, scheme, settings.margin)
         domain = DomainRetries()  # elements outside f's domain at theta +/- h, retried
@@ -71,15 +78,20 @@ def run_check(
         )
         measure = measure_plan(evaluator, at, scheme, plan, domain)
         refinement = refine_doubt(rows, first, errors, measure, scheme.order, at.f0)
+        judged = Judged(rows, first, errors, refinement)
+        more_notes, more = ((), ())
+        if inspect is not None:  # a mode that measures more in this run (localisation)
+            more_notes, more = inspect(evaluator, at, plan, judged, probes.steps)
         check_unchanged(at.workspace)
-        made = probes.evaluations + first.evaluations + refinement.evaluations
+        made = probes.evaluations + first.evaluations + refinement.evaluations + more
         notes = (*at.notes, *probes.notes, *plan.notes, *precision_notes(at, probes, errors.sigma))
         notes += (*domain.notes(plan.probes.label), *independent_notes(plan.probes, first, rows))
+        notes += more_notes
         return build_report(
             kind=kind,
             probes=plan.probes,
             spec=at.spec,
-            judged=Judged(rows, first, errors, refinement),
+            judged=judged,
             settings=settings,
             evaluations=_with_retries(made, domain.evaluations),
             notes=notes,

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import LossError
+from ..errors import InvalidProblemError, LossError
 from .flatten import ParameterVector, leaf_at
 from .outputs import OutputSpec
 from .workspace import Workspace, unreadable_output
@@ -122,3 +122,58 @@ def guard_parameters(params: Any, vector: ParameterVector, who: str) -> Iterator
             f"{who} changed parameter {names} in place (now restored). A derivative must not "
             "modify its parameters: copy before writing."
         )
+
+
+# Factories (executor, f, workspace, spec) -> Evaluator for Settings.executor: core knows no
+# executor library; gradient_check.adapters.executors registers its factory on import.
+EXECUTOR_EVALUATORS: list[Callable[..., Evaluator]] = []
+
+
+def register_executor_evaluator(factory: Callable[..., Evaluator]) -> None:
+    """Make ``factory(executor, f, workspace, spec)`` the evaluator of Settings.executor."""
+    if factory not in EXECUTOR_EVALUATORS:
+        EXECUTOR_EVALUATORS.append(factory)
+
+
+def evaluator_of(settings: Any, f: Callable[[Any], Any], workspace: Workspace, spec: OutputSpec):
+    """The check's evaluator: the adapter's factory, the registered executor evaluator for
+    ``settings.executor``, or the in-place loop; counted for ``settings.progress``."""
+    if settings.evaluator is not None:
+        evaluator = settings.evaluator(f, workspace, spec)
+    elif settings.executor is not None:
+        if not EXECUTOR_EVALUATORS:
+            raise InvalidProblemError(
+                "`executor` needs gradient_check.adapters.executors: import it (it registers "
+                "the evaluator that runs f on an executor's workers)."
+            )
+        evaluator = EXECUTOR_EVALUATORS[-1](settings.executor, f, workspace, spec)
+    else:
+        evaluator = InPlaceEvaluator(f, workspace, spec)
+    return evaluator if settings.progress is None else Counted(evaluator, settings.progress)
+
+
+class Counted:
+    """An evaluator that reports its points to ``progress(done, expected)``; the engine sets
+    ``expected`` once the plan is known (0 until then)."""
+
+    def __init__(self, inner: Evaluator, progress: Callable[[int, int], None]) -> None:
+        self.inner, self.progress, self.done, self.expected = inner, progress, 0, 0
+
+    def count(self, points: int) -> None:
+        self.done += points
+        self.progress(self.done, max(self.expected, self.done))
+
+    def at_coordinates(
+        self, coordinates: np.ndarray, values: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        found = self.inner.at_coordinates(coordinates, values, out)
+        self.count(int(np.prod(values.shape)))
+        return found
+
+    def at_thetas(self, thetas: np.ndarray, where: Callable[[int], str]) -> np.ndarray:
+        found = self.inner.at_thetas(thetas, where)
+        self.count(thetas.shape[0])
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

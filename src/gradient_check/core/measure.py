@@ -17,7 +17,7 @@ from .evaluate import Evaluator
 from .judge import ErrorModel, FirstPass, first_pass
 from .lengthen import LARGER_STEP, Differences, lengthen
 from .noise import Grain, regrained
-from .plan import Plan
+from .plan import Directions, Plan, as_directions
 from .probe import Centre, refuse_nonfinite
 from .refine import Measure
 from .schemes import CENTRAL, Scheme, apply_scheme
@@ -180,7 +180,7 @@ def directional(
     evaluator: Evaluator,
     centre: Centre,
     scheme: Scheme,
-    matrix: np.ndarray,
+    matrix: Directions | np.ndarray,
     rows: np.ndarray,
     steps: np.ndarray,
     domain: DomainRetries | None = None,
@@ -190,14 +190,28 @@ def directional(
     DOMAIN_HALVINGS times, where a point fell outside f's domain and ``domain`` is given)."""
     theta = centre.workspace.values()
     offsets = np.asarray(scheme.nonzero_offsets)
+    matrix = as_directions(matrix)
+    # points per batch: whole parameter vectors, so few at a time when n is large
+    batch = max(1, CHUNK_ELEMENTS // max(1, theta.size))
 
     def where(point: int) -> str:
         return f"along random direction {int(rows[point // offsets.size])}"
 
     def at(which: np.ndarray, h: np.ndarray) -> np.ndarray:
-        moves = offsets[None, :, None] * h[:, None, None] * matrix[rows[which]][:, None, :]
-        points = (theta + moves).reshape(-1, theta.size)
-        return evaluator.at_thetas(points, where).reshape(which.size, offsets.size, -1)
+        out = np.empty((which.size, offsets.size, centre.spec.size))
+        for start in range(0, which.size, batch):
+            part = slice(start, start + batch)
+            v = matrix.rows(rows[which[part]])
+            moves = offsets[None, :, None] * h[part, None, None] * v[:, None, :]
+            points = (theta + moves).reshape(-1, theta.size)
+            del v, moves
+            picked = which[part]
+            found = evaluator.at_thetas(
+                points,
+                lambda p, picked=picked: where(int(picked[p // offsets.size]) * offsets.size),
+            )
+            out[part] = found.reshape(-1, offsets.size, centre.spec.size)
+        return out
 
     steps = np.array(steps, dtype=np.float64)
     values = at(np.arange(rows.size), steps)

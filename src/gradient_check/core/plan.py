@@ -1,29 +1,115 @@
-"""Which perturbations to make: every coordinate (the default), or random directions.
+"""Which perturbations to make: every coordinate (the default), or directions per tensor.
 
-A direction plan draws k tangents per parameter tensor, each supported on that tensor only,
-so a failure still names the tensor: v_i = z_i * scale_i with z standard normal (unit RMS
-over the tensor), and theta +/- h v moves every element by about h times its own scale.
-Its probes are named like parameters, ``W1·v[j]`` for the j-th direction of W1.
+A direction plan draws k tangents per parameter tensor, each supported on that tensor only
+(or on a group of its elements, when localising), so a failure still names the tensor:
+v_i = z_i * scale_i with z standard normal (unit RMS over the tensor), and theta +/- h v
+moves every element by about h times its own scale. Unscaled plans (``scaled=False``) take
+v = z and a step per tensor (its typical magnitude times eps^(1/3)), so that the measured
+projection is the error's own projection e . z, which the directional mode's bound needs.
+Directions are stored per tensor (k x its size), never as a dense (directions, n) matrix:
+rows are built on demand, a chunk at a time. Probes are named like parameters,
+``W1·v[j]`` for the j-th direction of W1.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .flatten import ParameterVector, Slot
 from .settings import Settings
-from .steps import Step, element_scales
+from .steps import Step, element_scales, typical_magnitude
+
+
+@dataclass(frozen=True)
+class Block:
+    """Directions supported on some coordinates of theta: ``z`` (k, len(coordinates))."""
+
+    coordinates: np.ndarray | slice  # absolute coordinates of theta (a slice for a tensor)
+    z: np.ndarray
+
+
+class Directions:
+    """Tangent directions stored block by block: row j of the (count, n) matrix on demand.
+
+    ``project(matrix)`` is matrix @ V.T without forming V; ``rows(index)`` builds the
+    dense rows asked for (the measuring stage asks a few at a time).
+    """
+
+    def __init__(self, n: int, blocks: Sequence[Block]) -> None:
+        self.n, self.blocks = n, tuple(blocks)
+        sizes = [b.z.shape[0] for b in self.blocks]
+        self.owner = np.repeat(np.arange(len(sizes)), sizes)  # block of each direction
+        self.first = np.concatenate([[0], np.cumsum(sizes)])[:-1].astype(int)
+        self.count = int(sum(sizes))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.count, self.n)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def rows(self, index: np.ndarray | Sequence[int]) -> np.ndarray:
+        """The dense directions ``index`` as an array (len(index), n)."""
+        index = np.atleast_1d(np.asarray(index, dtype=int))
+        out = np.zeros((index.size, self.n))
+        for k, j in enumerate(index):
+            block = self.blocks[self.owner[j]]
+            out[k, block.coordinates] = block.z[j - self.first[self.owner[j]]]
+        return out
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for j in range(self.count):
+            yield self.rows([j])[0]
+
+    def project(self, matrix: np.ndarray) -> np.ndarray:
+        """matrix @ V.T for a (m, n) matrix: (m, count), block by block."""
+        matrix = np.asarray(matrix)
+        out = np.empty((matrix.shape[0], self.count), dtype=np.result_type(matrix, float))
+        for b, block in enumerate(self.blocks):
+            start = self.first[b]
+            out[:, start : start + block.z.shape[0]] = matrix[:, block.coordinates] @ block.z.T
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        dense = self.rows(np.arange(self.count))
+        return dense if dtype is None else dense.astype(dtype)
+
+    def __matmul__(self, other: np.ndarray) -> np.ndarray:
+        return np.asarray(self) @ other
+
+    @property
+    def T(self) -> np.ndarray:
+        return np.asarray(self).T
+
+
+def as_directions(matrix: Directions | np.ndarray) -> Directions:
+    """Directions as they are, or a dense (count, n) matrix as one block."""
+    if isinstance(matrix, Directions):
+        return matrix
+    matrix = np.atleast_2d(np.asarray(matrix, dtype=np.float64))
+    return Directions(matrix.shape[1], [Block(slice(0, matrix.shape[1]), matrix)])
 
 
 @dataclass(frozen=True)
 class DirectionPlan:
-    """k random tangents per tensor: their matrix (directions, n), step and names."""
+    """k random tangents per tensor: their directions, steps and names."""
 
-    matrix: np.ndarray
-    step: float
+    directions: Directions
+    steps: np.ndarray  # (directions,) the step along each
     probes: ParameterVector  # one pseudo-parameter per tensor, its elements the directions
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The dense (directions, n) matrix (small problems and tests only)."""
+        return np.asarray(self.directions)
+
+    @property
+    def step(self) -> float:
+        return float(self.steps[0])
 
 
 def random_directions(
@@ -33,24 +119,28 @@ def random_directions(
     rng: np.random.Generator,
     order: int = 2,
     eps: float = float(np.finfo(np.float64).eps),
+    scaled: bool = True,
 ) -> DirectionPlan:
     """Draw ``per_tensor`` directions for each tensor from the private generator ``rng``.
 
     The automatic step is eps ** (1 / (order + 1)), as for coordinates, for the scheme's
     ``order`` and the precision ``eps`` the function computes in (float32's cube root is
-    800 times float64's: a float32 function differenced at float64's step is all rounding).
+    800 times float64's: a float32 function differenced at float64's step is all rounding);
+    unscaled, times the tensor's typical magnitude.
     """
-    scales = element_scales(vector, eps)
-    rows, slots = [], []
+    scales = element_scales(vector, eps) if scaled else None
+    blocks, slots, steps = [], [], []
+    base = h.value if h.kind in ("absolute", "relative") else eps ** (1 / (order + 1))
     for index, slot in enumerate(vector.slots):
-        for _ in range(per_tensor):
-            z = np.zeros(vector.size)
-            block = rng.standard_normal(slot.size)
-            block /= np.sqrt(np.mean(block**2))
-            if h.kind != "absolute":
-                block *= scales[slot.offset : slot.stop]
-            z[slot.offset : slot.stop] = block
-            rows.append(z)
+        z = rng.standard_normal((per_tensor, slot.size))
+        z /= np.sqrt(np.mean(z**2, axis=1, keepdims=True))
+        if h.kind != "absolute" and scaled:
+            z *= scales[slot.offset : slot.stop]
+        blocks.append(Block(slice(slot.offset, slot.stop), z))
+        magnitude = 1.0
+        if not scaled and h.kind != "absolute":
+            magnitude = typical_magnitude(np.abs(vector.theta[slot.offset : slot.stop])) or 1.0
+        steps += [base * magnitude] * per_tensor
         slots.append(
             Slot(
                 f"{slot.name}·v",
@@ -61,21 +151,21 @@ def random_directions(
                 per_tensor,
             )
         )
-    step = h.value if h.kind in ("absolute", "relative") else eps ** (1 / (order + 1))
-    probes = ParameterVector(np.zeros(len(rows)), tuple(slots), None)
-    return DirectionPlan(np.array(rows), float(step), probes)
+    count = per_tensor * len(vector.slots)
+    probes = ParameterVector(np.zeros(count), tuple(slots), None)
+    return DirectionPlan(Directions(vector.size, blocks), np.array(steps, float), probes)
 
 
 @dataclass(frozen=True)
 class Plan:
-    """What a check perturbs: every coordinate of theta, or random directions.
+    """What a check perturbs: every coordinate of theta, or directions.
 
-    Row i of every later array is probe i: theta_i, or direction i (a row of ``matrix``).
+    Row i of every later array is probe i: theta_i, or direction i (of ``matrix``).
     """
 
     probes: ParameterVector  # the probes' names: theta's own, or W1·v[j] per tensor
     steps: np.ndarray  # (probes,) the nominal step of each
-    matrix: np.ndarray | None  # (directions, n), or None for the coordinates
+    matrix: Directions | None  # the directions, or None for the coordinates
     notes: tuple[str, ...] = ()
     scales: np.ndarray | None = None  # (n,) each coordinate's scale (steps.element_scales)
 
@@ -84,16 +174,20 @@ def plan_probes(
     vector: ParameterVector,
     steps: np.ndarray,
     eps: np.ndarray,
-    directions: int | None,
+    directions: int | Callable[..., DirectionPlan] | None,
     settings: Settings,
     rng: np.random.Generator,
 ) -> Plan:
-    """Every coordinate at its step ``steps`` (``directions`` None), or ``directions`` random
+    """Every coordinate at its step ``steps`` (``directions`` None), ``directions`` random
     tangents per tensor drawn from ``rng``, the check's generator (``eps``: the precision
-    each coordinate is evaluated in)."""
+    each coordinate is evaluated in), or the plan a caller's ``directions(vector, eps,
+    rng)`` builds (the localising and sampling modes)."""
     if directions is None:
         return Plan(vector, steps, None, scales=element_scales(vector, eps))
+    if callable(directions):
+        built = directions(vector, float(np.max(eps)), rng)
+        return Plan(built.probes, built.steps, built.directions)
     order = settings.scheme.order
     plan = random_directions(vector, directions, settings.h, rng, order, float(np.max(eps)))
     note = f"{directions} random direction(s) per parameter, seed {settings.seed}"
-    return Plan(plan.probes, np.full(plan.matrix.shape[0], plan.step), plan.matrix, (note,))
+    return Plan(plan.probes, plan.steps, plan.directions, (note,))

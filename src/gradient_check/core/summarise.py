@@ -50,6 +50,7 @@ EVALUATIONS = {
     "lengthened": "longer steps (8h to 512h) where rounding dominates",
     "refinement": "refinement at 2h or h/2",
     "shortened": "shorter steps where kinks, jumps or f's length scale left an element unclear",
+    "localisation": "localisation: groups halved down to the wrong elements",
 }
 
 
