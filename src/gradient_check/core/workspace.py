@@ -131,13 +131,17 @@ class Workspace:
     def realised_steps(
         self, coordinates: np.ndarray, steps: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """theta_i and the step actually taken, fl(theta_i + h_i) - theta_i.
+        """theta_i and the step actually taken, fl(|theta_i| + h_i) - |theta_i|.
 
         Dividing by the realised step rather than the nominal one removes the error of
-        representing theta_i + h_i (Numerical Recipes' trick).
+        representing theta_i + h_i (Numerical Recipes' trick). The step is rounded on the
+        side away from zero, where floats are coarser, so theta_i - h and theta_i + h are
+        both exact: rounded on the finer side, at theta_i = -2 say, theta_i - h would round
+        and the two steps differ by an ulp, an O(ulp x f'') error in every central difference.
         """
         theta = self.values()[coordinates]
-        realised = self.stored(coordinates, (theta + steps)[:, None])[:, 0] - theta
+        magnitude = np.abs(theta)
+        realised = self.stored(coordinates, (magnitude + steps)[:, None])[:, 0] - magnitude
         vanished = np.flatnonzero(realised == 0)
         if vanished.size:
             i = int(coordinates[vanished[0]])
