@@ -30,6 +30,7 @@ from ..checks.hessian import check_hessian
 from ..checks.jacobian import check_jacobian
 from ..checks.products import check_jvp, check_vjp
 from ..checks.sweep import Sweep, sweep
+from ..errors import MissingDependencyError
 from ..report import Report
 from .failures import NotChecked
 from .target import load_problem
@@ -57,6 +58,8 @@ class Kind:
         module, name = self.adapter
         try:
             loaded = importlib.import_module(f"gradient_check.{module}")
+        except MissingDependencyError as error:  # its message names the extra
+            raise NotChecked(str(error)) from error
         except ModuleNotFoundError as error:
             if error.name and error.name.startswith("gradient_check"):
                 raise NotChecked(
