@@ -103,7 +103,15 @@ def test_to_html_writes_the_file_and_says_why_it_cannot(tmp_path):
 def test_a_wrong_block_is_mapped_where_its_wrong_elements_are():
     """W1's gradient is 2 W1 + 0.25 (goldens.wrong_w1): every element is wrong but
     W1[0, 1] = -0.25, where 2 W1 + 0.25 happens to equal W1."""
-    row = every_kind()["wrong_w1"].row("W1")
+    measured = every_kind()["wrong_w1"].row("W1")
+    grid = grid_of(measured)  # each element's error ratio, as the engine keeps it
+    assert grid is not None and not grid.named and grid.values.shape == (3, 3)
+    expected = {
+        tuple(np.unravel_index(element_index(e.label, measured), (3, 3))) for e in measured.wrong
+    }
+    assert {(i, j) for i, j in np.argwhere(grid.values > 1)} == expected
+    assert grid.values[0, 1] < 1
+    row = dataclasses.replace(measured, errors=())  # a report without them: named elements
     grid = grid_of(row)
     assert grid is not None and grid.named and grid.values.shape == (3, 3)
     wrong = {(i, j) for i, j in np.argwhere(grid.values == WRONG)}
@@ -147,6 +155,7 @@ def test_one_wrong_element_of_a_large_tensor_survives_pooling():
             dataclasses.replace(every_kind()["wrong_w1"].row("W1").wrong[0], label="W1[123, 45]"),
         ),
         wrong_count=1,
+        errors=(),  # too large for the engine to keep each element's ratio
     )
     fills = _fills(heatmap_svg(row, grid_of(row)))
     assert len(fills) <= 48 * 48 + 5  # pooled, plus the legend

@@ -39,6 +39,7 @@ DECIDABLE = BAND_EDGES[2]  # evidence that cannot rule out a 1e-2 difference can
 FACTOR_TWO = 1.0 / 3.0
 _KINDS = {WRONG: "wrong", KINK: "kink", NOISE: "noise", JUMP: "jump", UNRESOLVED: "unresolved"}
 APART_NAMED = 5  # elements a removable discontinuity's note names; it counts them all
+HEATMAP_ELEMENTS = 4096  # blocks this small keep each element's error ratio (Row.errors)
 _ORDER = {Evidence.WRONG: 0, Evidence.CANNOT_TELL: 1, Evidence.CONSISTENT: 2}
 # Why f was evaluated: the stages' identifiers, in the report's words ({scheme}: its name).
 EVALUATIONS = {
@@ -243,8 +244,27 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
         undecided_count=n_jumps + n_unresolved,
         advice=found.advice,
         absolute=found.absolute,
+        errors=_error_ratios(judged, rows, cols) if res.size <= HEATMAP_ELEMENTS else (),
     )
     return row, norms, found.small
+
+
+def _error_ratios(judged: Judged, rows: slice, cols: slice) -> tuple[float, ...]:
+    """Each element's |analytic - numeric| / (margin x its estimated error), refined rows
+    at their refined values, parameter elements in C order with the outputs innermost:
+    above 1 where the finite difference's error does not explain the difference."""
+    a = judged.analytic[rows, cols]
+    residual = judged.first.residual[rows, cols].copy()
+    estimate = judged.errors.rounding(judged.first.steps[rows])[:, cols]
+    refined = judged.refinement
+    inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)
+    if inside.any():
+        k = refined.doubt[inside] - rows.start
+        estimate[k] = refined.error[inside][:, cols]
+        residual[k] = np.abs(a[k] - refined.numeric[inside][:, cols])
+    bound = judged.errors.margin * estimate
+    ratio = np.divide(residual, bound, out=np.where(residual > 0, np.inf, 0.0), where=bound > 0)
+    return tuple(float(v) for v in ratio.ravel())
 
 
 def build_report(
