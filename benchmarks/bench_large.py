@@ -7,17 +7,26 @@ seconds, the outcome and what was found, beside a full check's evaluation count 
 probes; computed, not run: at 1e7 it would be 2e7 evaluations). Also the peak extra memory
 of each run (tracemalloc) as a multiple of theta's bytes.
 
-    python benchmarks/bench_large.py [--sizes 1e6 1e7]
+With ``--memory N`` (default 1e6; 0 skips it) it first runs a full check of a cheap
+quadratic (its own temporaries tiny) of N parameters and prints, stage by stage of
+core/engine.py, the memory held after the stage and the peak reached since the stage
+before ended (so during it, or in the engine's code just before it), as multiples of
+theta's bytes.
+
+    python benchmarks/bench_large.py [--sizes 1e6 1e7] [--memory 1e6]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 import tracemalloc
 
 import numpy as np
 
+import gradient_check.core.engine as engine
+import gradient_check.core.measure as measure
 from gradient_check import check
 
 PROBES = 10  # centre, 2 repeats, precision probe, noise table: a full check's fixed part
@@ -66,10 +75,71 @@ def run(n: int, mode: str, wrong: int | None) -> None:
     )
 
 
+STAGES = [
+    (engine, "probe"),
+    (engine, "plan_probes"),
+    (engine, "analytic_rows"),
+    (engine, "error_model"),
+    (measure, "central_first_pass"),
+    (measure, "lengthen"),
+    (engine, "refine_doubt"),
+    (engine, "check_unchanged"),
+    (engine, "build_report"),
+]
+
+
+def memory_by_stage(n: int) -> None:
+    """A full check of n parameters: per stage, memory held after it and the peak up to it."""
+    rng = np.random.default_rng(0)
+    theta, c, head = rng.standard_normal(n), rng.standard_normal(16), 16
+
+    def loss(w):
+        return 0.5 * float(w[:head] @ w[:head]) + float(c @ w[:head])
+
+    grad = np.zeros(n)
+    grad[:head] = theta[:head] + c
+    seen: list[tuple[str, int, int]] = []
+    originals = [(module, name, getattr(module, name)) for module, name in STAGES]
+
+    def traced(name, fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                seen.append((name, *tracemalloc.get_traced_memory()))
+                tracemalloc.reset_peak()
+
+        return inner
+
+    for module, name, fn in originals:
+        setattr(module, name, traced(name, fn))
+    tracemalloc.start()
+    try:
+        start = time.perf_counter()
+        report = check(loss, theta, grad)
+        seconds = time.perf_counter() - start
+        overall = max(peak for _, _, peak in seen)
+    finally:
+        tracemalloc.stop()
+        for module, name, fn in originals:
+            setattr(module, name, fn)
+    print(
+        f"full check, n={n:.0e}: {report.total_evaluations} evaluations, {seconds:.1f} s, "
+        f"outcome {report.outcome.value}; peak {overall / theta.nbytes:.1f} x theta"
+    )
+    print("| stage | held after (x theta) | peak up to it (x theta) |\n|---|---|---|")
+    for name, held, peak in seen:
+        print(f"| {name} | {held / theta.nbytes:.2f} | {peak / theta.nbytes:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=float, default=[1e6, 1e7])
+    parser.add_argument("--memory", type=float, default=1e6)
     args = parser.parse_args()
+    if args.memory:
+        memory_by_stage(int(args.memory))
     for n in (int(s) for s in args.sizes):
         run(n, "directional", None)
         run(n, "locate", n // 3)

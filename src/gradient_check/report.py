@@ -131,7 +131,9 @@ class Report:
     parameters: tuple[Row, ...]  # one row per (output, parameter) block, wrong first
     scheme: str
     step: str
-    evaluations: dict[str, int]  # why J was evaluated, and how often
+    # how often J was evaluated, keyed by the stage's identifier ("differences",
+    # "refinement", ...); core.summarise.EVALUATIONS gives the words the renderers show
+    evaluations: dict[str, int]
     notes: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()  # structural failures: nondeterminism, non-linearity
     band_scale: float = 1.0

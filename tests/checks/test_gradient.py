@@ -54,8 +54,8 @@ def test_texts_absolute_step_and_cost_of_a_full_check(net):
     report = check(net.loss, net.params, net.grads, h=1e-7)
     assert report.ok
     assert report.step == "h = 1e-07"
-    assert report.evaluations["central differences"] == 2 * n
-    assert report.evaluations["precision probe"] == 1  # a float64 function: one probe
+    assert report.evaluations["differences"] == 2 * n
+    assert report.evaluations["precision_probe"] == 1  # a float64 function: one probe
     assert report.total_evaluations == 2 * n + 1 + 2 + 1 + 6
     for row in report.parameters:  # the realised step, fl(theta + h) - theta
         assert row.step_min == pytest.approx(1e-7, rel=1e-6)

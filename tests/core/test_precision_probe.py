@@ -35,7 +35,7 @@ def test_a_locally_constant_function_is_float64_and_never_stepped_further():
     assert len(seen) == 1 and report.ok
     assert precision_note(report).startswith("precision float64: f did not change at all")
     # nothing lengthened
-    assert "longer steps (8h to 512h) where rounding dominates" not in report.evaluations
+    assert "lengthened" not in report.evaluations
     assert report.parameters[0].step_max < 1e-4  # a float64 step, not several per cent
     assert any("does not depend on any parameter" in note for note in report.notes)
 

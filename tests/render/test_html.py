@@ -272,3 +272,11 @@ def test_the_page_renders_in_chromium_without_errors(tmp_path):
     colours, inked, red = _ink(shot)
     assert colours > 50 and inked > 0.03
     assert red > 500  # the wrong block's bar and map, in the outcome's red
+
+
+def test_the_cost_table_puts_the_evaluation_identifiers_in_words():
+    report = every_kind()["wrong_w1"]
+    page = report.to_html()
+    assert "<td>central differences</td>" in page
+    assert "<td>refinement at 2h or h/2</td>" in page
+    assert "<td>differences</td>" not in page and "<td>refinement</td>" not in page

@@ -125,3 +125,17 @@ def test_a_band_that_looks_alarming_says_why_it_does_not_decide(
 def test_band_ranges_follow_the_edges_and_their_scale() -> None:
     assert [band_range(v) for v in Verdict] == ["< 1e-7", "1e-7..1e-4", "1e-4..1e-2", "> 1e-2"]
     assert band_range(Verdict.SUSPICIOUS, 100.0) == "1e-2..1e0"
+
+
+def test_the_cost_line_puts_the_evaluation_identifiers_in_words(
+    reports: dict[str, Report],
+) -> None:
+    import dataclasses
+
+    report = reports["wrong_w1"]
+    assert set(report.evaluations) >= {"centre", "differences", "refinement"}
+    cost = str(report).splitlines()[-1]
+    assert "central differences" in cost and "refinement at 2h or h/2" in cost
+    assert " differences," not in cost.replace("central differences", "")  # never the id
+    adapter = dataclasses.replace(report, evaluations={**report.evaluations, "vmap agreement": 2})
+    assert "2 vmap agreement)" in str(adapter).splitlines()[-1]  # an adapter's key, as given

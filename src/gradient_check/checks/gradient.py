@@ -177,6 +177,7 @@ def gradient_report(
             directions=directions,
             inspect=inspect,
             extra=extra,
+            vector=vector,
         )
 
     settings, why = chosen_mode(settings, vector, time_one(loss, params))

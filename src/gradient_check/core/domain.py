@@ -153,7 +153,9 @@ def inside_domain(
     """Where f's ``values`` at coordinates ``rows`` are not finite, measure those rows again
     at shorter or one-sided steps (``domain``), updating ``values``, ``realised`` and
     ``nominal`` in place; refuse (LossError) what stays outside f's domain."""
-    coordinates = np.arange(realised.size)[rows]
+    coordinates = (
+        np.arange(*rows.indices(realised.size)) if isinstance(rows, slice) else np.asarray(rows)
+    )
     bad = np.flatnonzero(~np.all(np.isfinite(values), axis=(1, 2)))
     if bad.size and domain is not None:
         local = nominal[coordinates[bad]]

@@ -22,7 +22,7 @@ from ..report import Report
 from .analytic import AnalyticFn, analytic_rows
 from .domain import DomainRetries
 from .evaluate import Counted, check_unchanged, evaluator_of
-from .flatten import flatten
+from .flatten import ParameterVector, flatten
 from .judge import Judged, error_model
 from .measure import first_differences, measure_plan
 from .plan import plan_probes
@@ -49,6 +49,7 @@ def run_check(
     problems: tuple[str, ...] = (),
     analytic_noise: float = 0.0,
     inspect: Callable[..., tuple[tuple[str, ...], tuple[tuple[str, int], ...]]] | None = None,
+    vector: ParameterVector | None = None,
 ) -> Report:
     """Check ``analytic``'s derivative matrix of ``f`` at ``params`` by finite differences.
 
@@ -58,15 +59,18 @@ def run_check(
     given; ``analytic_noise`` is the spread of two calls of the derivative; ``problems``
     and ``extra`` pass through to the report; ``inspect(evaluator, centre, plan, judged,
     coordinate steps) -> (notes, evaluations)`` measures more before the parameters are
-    restored (the localising mode).
+    restored (the localising mode); ``vector`` is ``flatten(params)`` when the caller has it
+    (theta is then not flattened twice).
     """
-    vector = flatten(params)
+    vector = flatten(params) if vector is None else vector
     scheme = settings.scheme
     with RngGuard() as rng_guard, centred(f, params, vector, settings.promote, what, scalar) as at:
         evaluator = evaluator_of(settings, f, at.workspace, at.spec)
         rng = np.random.default_rng(settings.seed)
         probes = probe(f, at, evaluator, settings, rng_guard)
-        plan = plan_probes(vector, probes.steps, probes.eps, directions, settings, rng)
+        plan = plan_probes(
+            vector, probes.steps, probes.eps, directions, settings, rng, probes.scales
+        )
         if isinstance(evaluator, Counted):  # counted for a progress display
             per = settings.scheme.evaluations_per_element
             evaluator.expected = evaluator.done + per * plan.steps.size

@@ -16,9 +16,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import InvalidProblemError, LossError
-from .flatten import ParameterVector, leaf_at
+from .flatten import ParameterVector, leaf_at, real_view
 from .outputs import OutputSpec
-from .workspace import Workspace, unreadable_output
+from .workspace import Workspace, bitwise_equal, saved_values, unreadable_output
 
 
 class Evaluator(Protocol):
@@ -108,14 +108,29 @@ def guard_parameters(params: Any, vector: ParameterVector, who: str) -> Iterator
     own arrays.
     """
     arrays = [(s, leaf_at(params, s.path)) for s in vector.slots]
-    arrays = [(s, a, a.copy()) for s, a in arrays if isinstance(a, np.ndarray)]
+    # contiguous arrays are compared and restored through their real view, against theta's
+    # slice where it holds their bits: no copy of a float64 parameter
+    saved = [
+        (a, saved_values(real_view(a), vector.theta[s.offset : s.stop]))
+        if a.flags.c_contiguous
+        else (a, a.copy())
+        for s, a in arrays
+        if isinstance(a, np.ndarray)
+    ]
+    named = [s for s, a in arrays if isinstance(a, np.ndarray)]
     try:
         yield
     finally:
-        changed = [s for s, a, saved in arrays if a.tobytes() != saved.tobytes()]
-        for _, a, saved in arrays:
-            if a.flags.writeable:
-                a[...] = saved
+        seen = [real_view(a) if a.flags.c_contiguous else a for a, _ in saved]
+        changed = [
+            i
+            for i, (now, (_, old)) in enumerate(zip(seen, saved, strict=True))
+            if not bitwise_equal(now, old)
+        ]
+        for i in changed:
+            if saved[i][0].flags.writeable:
+                seen[i][...] = saved[i][1]
+        changed = [named[i] for i in changed]
     if changed:
         names = ", ".join(f"`{s.name}`" for s in changed)
         raise LossError(

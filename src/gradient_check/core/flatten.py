@@ -217,21 +217,24 @@ def flatten(params: Any) -> ParameterVector:
         raise InvalidProblemError(
             "`params` holds no parameters. Pass an array, or a dict/list/tuple of arrays."
         )
-    slots, pieces, offset = [], [], 0
+    slots, offset = [], 0
     for path, name, value in leaves:
         shape, dtype, scalar_type = _as_leaf(value, name)
-        real = real_view(np.asarray(value)).astype(np.float64)
-        if not np.all(np.isfinite(real)):
-            bad = int(np.flatnonzero(~np.isfinite(real))[0])
-            slot = Slot(name, path, shape, dtype, offset, real.size, scalar_type)
+        size = real_view(np.asarray(value)).size
+        slots.append(Slot(name, path, shape, dtype, offset, size, scalar_type))
+        offset += size
+    theta = np.empty(offset)  # filled leaf by leaf: theta is the only copy made
+    for slot, (_, _, value) in zip(slots, leaves, strict=True):
+        real = theta[slot.offset : slot.stop]
+        real[...] = real_view(np.asarray(value))
+        finite = np.isfinite(real)
+        if not finite.all():
+            bad = int(np.flatnonzero(~finite)[0])
             raise InvalidProblemError(
                 f"parameter `{slot.label(bad)}` is {real[bad]}: a check needs finite "
                 "parameters. Replace NaN and infinite values before checking."
             )
-        slots.append(Slot(name, path, shape, dtype, offset, real.size, scalar_type))
-        pieces.append(real)
-        offset += real.size
-    return ParameterVector(np.concatenate(pieces), tuple(slots), params)
+    return ParameterVector(theta, tuple(slots), params)
 
 
 def rebuild(template: Any, leaf: Callable[[Path, Any], Any], path: Path = ()) -> Any:

@@ -54,15 +54,15 @@ def lengthen(
     rows = rows[~silent]
     if domain is not None:
         rows = rows[~np.isin(rows, [*domain.shortened, *domain.one_sided])]
-    reach = LONGEST_RELATIVE_STEP * tensor_scales(centre.workspace.vector)
     count = 0
     for _ in range(LENGTHEN_STAGES):
-        longer = np.minimum(first.nominal[rows] * LARGER_STEP, reach[rows])
+        reach = LONGEST_RELATIVE_STEP * tensor_scales(centre.workspace.vector, rows)
+        longer = np.minimum(first.nominal[rows] * LARGER_STEP, reach)
         worth = longer >= LEAST_GAIN * first.nominal[rows]
         rows, longer = rows[worth], longer[worth]
         if rows.size == 0:
             break
-        first, rows, made = _lengthen_once(
+        rows, made = _lengthen_once(
             differences, centre, analytic, errors, first, scales, rows, longer
         )
         count += made
@@ -81,9 +81,9 @@ def _lengthen_once(
     scales: np.ndarray,
     rows: np.ndarray,
     longer: np.ndarray,
-) -> tuple[FirstPass, np.ndarray, int]:
-    """One stage of ``lengthen``: ``rows`` at their ``longer`` steps; the first pass with
-    the kept rows replaced, the kept rows, and the evaluations made."""
+) -> tuple[np.ndarray, int]:
+    """One stage of ``lengthen``: ``rows`` at their ``longer`` steps, the kept rows replaced
+    in ``first``'s arrays; returns the kept rows and the evaluations made."""
     growth = (longer / first.nominal[rows])[:, None] ** 2  # a smooth f's gap grows like h^2
     trial = DomainRetries()
     derivative, values, realised = differences(rows, longer, trial)
@@ -99,22 +99,17 @@ def _lengthen_once(
     residual = np.abs(analytic[rows] - derivative)
     relative = realised / scales[rows]
     consistent = first_pass(errors, residual, derivative, realised, relative, gap)
-    first = FirstPass(
-        primary=_replaced(first.primary, rows, derivative),
-        residual=_replaced(first.residual, rows, residual),
-        steps=_replaced(first.steps, rows, realised),
-        relative_steps=_replaced(first.relative_steps, rows, relative),
-        nominal=_replaced(first.nominal, rows, longer),
-        lengthened=_replaced(first.lengthened, rows, True),
-        gaps=_replaced(first.gaps, rows, gap),
-        consistent=_replaced(first.consistent, rows, consistent),
-        evaluations=first.evaluations,
-    )
-    return first, rows, made
-
-
-def _replaced(array: np.ndarray, rows: np.ndarray, values: np.ndarray | bool) -> np.ndarray:
-    """A copy of ``array`` with ``rows`` set to ``values``."""
-    out = array.copy()
-    out[rows] = values
-    return out
+    # the first pass's arrays are this measurement's own (measure.central_first_pass made
+    # them): replaced in place, so lengthening holds no second copy of them
+    for array, value in (
+        (first.primary, derivative),
+        (first.residual, residual),
+        (first.steps, realised),
+        (first.relative_steps, relative),
+        (first.nominal, longer),
+        (first.lengthened, True),
+        (first.gaps, gap),
+        (first.consistent, consistent),
+    ):
+        array[rows] = value
+    return rows, made

@@ -111,18 +111,21 @@ def central_first_pass(
     workspace, f0 = centre.workspace, centre.f0
     n, m = steps.size, centre.spec.size
     coordinates = np.arange(n)
-    theta, realised = workspace.realised_steps(coordinates, steps)
-    points = workspace.stored(coordinates, theta[:, None] + SIDES * realised[:, None])
     steps = steps.copy()  # a row outside the domain continues at its shorter step
     grains = None if watch is None else Grain(int(watch.sum()))
     primary, residual = np.empty((n, m)), np.empty((n, m))
     gaps, consistent = np.empty((n, m)), np.empty((n, m), dtype=bool)
+    realised = np.empty(n)
     rows = max(1, CHUNK_ELEMENTS // m)
     buffer = np.empty((rows, SIDES.size, m))
     for start in range(0, n, rows):
         block = slice(start, min(n, start + rows))
+        coordinates = np.arange(block.start, block.stop)
+        # the perturbed points, built a chunk at a time
+        theta, realised[block] = workspace.realised_steps(coordinates, steps[block])
+        points = workspace.stored(coordinates, theta[:, None] + SIDES * realised[block, None])
         values = buffer[: block.stop - start]
-        evaluator.at_coordinates(coordinates[block], points[block], out=values)
+        evaluator.at_coordinates(coordinates, points, out=values)
         inside_domain(evaluator, centre, CENTRAL, block, values, realised, steps, domain)
         if grains is not None:
             grains.add((values[:, :, watch] - f0[watch]).reshape(-1, grains.span.size))

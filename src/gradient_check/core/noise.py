@@ -44,6 +44,7 @@ OUTLIER = 50.0
 MEDIAN_SECOND = 0.6745 * np.sqrt(6.0)
 TABLE_TRIES = ((1.0, 1.0), (-1.0, 1.0), (1.0, TABLE_SHRINK), (-1.0, TABLE_SHRINK))
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
+TABLE_BATCH_ELEMENTS = 1 << 16  # a table's points evaluated together while this small
 
 
 def table_spacing(
@@ -78,9 +79,14 @@ def noise(
     direction = rng.choice([-1.0, 1.0], size=theta.size) * spacing
     where = "with every element moved slightly (noise table)"
     made, kept, used = 0, None, 1.0
+    batch = max(1, TABLE_BATCH_ELEMENTS // max(1, theta.size))  # whole points at a time
     for sign, shrink in TABLE_TRIES:
-        points = theta + np.arange(1, NOISE_POINTS)[:, None] * (sign / shrink * direction)
-        table = np.vstack([f0[None], evaluator.at_thetas(points, lambda _: where)])
+        step = sign / shrink * direction
+        found = [f0[None]]
+        for start in range(1, NOISE_POINTS, batch):
+            k = np.arange(start, min(NOISE_POINTS, start + batch), dtype=np.float64)
+            found.append(evaluator.at_thetas(theta + k[:, None] * step, lambda _: where))
+        table = np.vstack(found)
         made += NOISE_POINTS - 1
         if not np.all(np.isfinite(table)):
             continue

@@ -177,13 +177,17 @@ def plan_probes(
     directions: int | Callable[..., DirectionPlan] | None,
     settings: Settings,
     rng: np.random.Generator,
+    scales: np.ndarray | None = None,
 ) -> Plan:
     """Every coordinate at its step ``steps`` (``directions`` None), ``directions`` random
     tangents per tensor drawn from ``rng``, the check's generator (``eps``: the precision
     each coordinate is evaluated in), or the plan a caller's ``directions(vector, eps,
-    rng)`` builds (the localising and sampling modes)."""
+    rng)`` builds (the localising and sampling modes). ``scales``: the coordinates'
+    ``element_scales`` at ``eps``, when the caller has them."""
     if directions is None:
-        return Plan(vector, steps, None, scales=element_scales(vector, eps))
+        return Plan(
+            vector, steps, None, scales=element_scales(vector, eps) if scales is None else scales
+        )
     if callable(directions):
         built = directions(vector, float(np.max(eps)), rng)
         return Plan(built.probes, built.steps, built.directions)

@@ -129,6 +129,7 @@ class Probes:
     evaluations: tuple[tuple[str, int], ...]  # (identifier, count) of f's evaluations
     flat: bool = False  # f did not change under any probe move: locally constant
     unseen: np.ndarray | None = None  # (outputs,) bool: the table could not see its grain
+    scales: np.ndarray | None = None  # (n,) each coordinate's element_scales at ``eps``
 
     @property
     def low_precision(self) -> bool:
@@ -166,8 +167,8 @@ def probe(
     found = measure_precision(evaluator, workspace, spec, f0)
     resolution = found.resolution
     eps = np.maximum(workspace.slot_eval_dtypes(), resolution)
-    steps = step_sizes(settings.h, workspace.vector, settings.scheme, eps)
     scales = element_scales(workspace.vector, eps)
+    steps = step_sizes(settings.h, workspace.vector, settings.scheme, eps, scales)
     theta = workspace.values()
     spacing = table_spacing(theta, steps, scales, eps)
     line = np.random.default_rng(TABLE_SEED)
@@ -197,7 +198,16 @@ def probe(
     made.append(("noise_table", tabled))
     evaluations = tuple((reason, count) for reason, count in made if count)
     return Probes(
-        repeats, resolution, eps, steps, sigma, tuple(notes), evaluations, found.flat, unseen
+        repeats,
+        resolution,
+        eps,
+        steps,
+        sigma,
+        tuple(notes),
+        evaluations,
+        found.flat,
+        unseen,
+        scales,
     )
 
 

@@ -88,29 +88,48 @@ def element_scales(vector: ParameterVector, eps: float | np.ndarray = FLOAT64_EP
     has rounding error eps |f| / (c |theta_i|); at |theta_i| = sqrt(eps) T that is
     eps^(1/6) |f| / T, which the longer step where rounding dominates still resolves.
     """
-    theta = np.abs(vector.theta)
-    typical = tensor_scales(vector)
-    floor = np.sqrt(np.asarray(eps, dtype=np.float64)) * typical
-    return np.where(theta == 0, typical, np.maximum(theta, floor))
-
-
-def tensor_scales(vector: ParameterVector) -> np.ndarray:
-    """Per coordinate: its tensor's typical magnitude (theta's, or 1, for an all-zero one),
-    the scale an exact zero is stepped at and the reach of a longer step."""
-    theta = np.abs(vector.theta)
-    overall = typical_magnitude(theta) or 1.0
-    out = np.empty_like(theta)
+    scales = np.abs(vector.theta)  # filled in place, tensor by tensor: no full temporaries
+    overall = typical_magnitude(scales) or 1.0
+    eps = np.asarray(eps, dtype=np.float64)
     for slot in vector.slots:
-        out[slot.offset : slot.stop] = typical_magnitude(theta[slot.offset : slot.stop]) or overall
-    return out
+        part = scales[slot.offset : slot.stop]
+        typical = typical_magnitude(part) or overall
+        zero = part == 0
+        floor = np.sqrt(eps if eps.ndim == 0 else eps[slot.offset : slot.stop]) * typical
+        np.maximum(part, floor, out=part)
+        part[zero] = typical
+    return scales
+
+
+def tensor_scales(vector: ParameterVector, coordinates: np.ndarray | None = None) -> np.ndarray:
+    """Per coordinate (of theta, or of ``coordinates``): its tensor's typical magnitude
+    (theta's, or 1, for an all-zero one), the scale an exact zero is stepped at and the
+    reach of a longer step."""
+    theta = vector.theta
+    overall = typical_magnitude(theta) or 1.0
+    typical = np.array(
+        [typical_magnitude(theta[s.offset : s.stop]) or overall for s in vector.slots]
+    )
+    offsets = np.fromiter((s.offset for s in vector.slots), dtype=np.int64)
+    if coordinates is None:
+        return np.repeat(typical, [s.size for s in vector.slots])
+    return typical[np.searchsorted(offsets, coordinates, side="right") - 1]
 
 
 def step_sizes(
-    step: Step, vector: ParameterVector, scheme: Scheme, eps: float | np.ndarray
+    step: Step,
+    vector: ParameterVector,
+    scheme: Scheme,
+    eps: float | np.ndarray,
+    scales: np.ndarray | None = None,
 ) -> np.ndarray:
     """The nominal step h_i for every coordinate of theta (``eps``: the precision f computes
-    in, a number or one per coordinate)."""
+    in, a number or one per coordinate; ``scales``: its ``element_scales``, if known)."""
     if step.kind == "absolute":
         return np.full(vector.size, step.value)
-    factor = step.value if step.kind == "relative" else eps ** (1.0 / (scheme.order + 1))
-    return factor * element_scales(vector, eps)
+    steps = element_scales(vector, eps) if scales is None else scales.copy()
+    if step.kind == "relative":
+        steps *= step.value
+    else:
+        steps *= np.asarray(eps, dtype=np.float64) ** (1.0 / (scheme.order + 1))
+    return steps

@@ -39,6 +39,7 @@ DECIDABLE = BAND_EDGES[2]  # evidence that cannot rule out a 1e-2 difference can
 FACTOR_TWO = 1.0 / 3.0
 _KINDS = {WRONG: "wrong", KINK: "kink", NOISE: "noise", JUMP: "jump", UNRESOLVED: "unresolved"}
 APART_NAMED = 5  # elements a removable discontinuity's note names; it counts them all
+RELATIVE_CHUNK = 1 << 15  # elements per piece of a block's largest relative error
 HEATMAP_ELEMENTS = 4096  # blocks this small keep each element's error ratio (Row.errors)
 _ORDER = {Evidence.WRONG: 0, Evidence.CANNOT_TELL: 1, Evidence.CONSISTENT: 2}
 # Why f was evaluated: the stages' identifiers, in the report's words ({scheme}: its name).
@@ -55,9 +56,11 @@ EVALUATIONS = {
 }
 
 
-def described(evaluations: tuple[tuple[str, int], ...], scheme: str) -> dict[str, int]:
-    """The evaluation counts keyed by the report's words, in the order they were made."""
-    return {EVALUATIONS[reason].format(scheme=scheme): count for reason, count in evaluations}
+def evaluation_words(reason: str, scheme: str) -> str:
+    """The report's words for an evaluation count's identifier (``Report.evaluations`` is
+    keyed by identifiers; an identifier no stage words, an adapter's own, is its own word)."""
+    words = EVALUATIONS.get(reason)
+    return reason if words is None else words.format(scheme=scheme)
 
 
 @dataclass(frozen=True)
@@ -199,8 +202,6 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
     a, d = judged.analytic[rows, cols], judged.first.primary[rows, cols]
     res = judged.first.residual[rows, cols]
     i, r = worst_element(res)
-    scale = np.maximum(np.abs(a), np.abs(d))
-    relative = np.divide(res, scale, out=np.zeros_like(res), where=scale > 0)
     norms = _block_norms(judged, rows, cols)
 
     def label(coordinate: int, output: int) -> str:
@@ -227,7 +228,7 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
         verdict=verdict_of(diff, ctx.settings.band_scale),
         evidence=found.evidence,
         max_abs_error=float(res[i, r]),
-        max_rel_error=float(relative.max()),
+        max_rel_error=largest_relative(a, d, res),
         worst_index=label(slot.offset + i, block.offset + r),
         worst_analytic=float(a[i, r]),
         worst_numeric=float(d[i, r]),
@@ -247,6 +248,19 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
         errors=_error_ratios(judged, rows, cols) if res.size <= HEATMAP_ELEMENTS else (),
     )
     return row, norms, found.small
+
+
+def largest_relative(a: np.ndarray, d: np.ndarray, res: np.ndarray) -> float:
+    """max |a - d| / max(|a|, |d|) over a block (0 where both are 0), a few thousand rows
+    at a time: no temporaries the size of the block."""
+    rows = max(1, RELATIVE_CHUNK // max(1, a.shape[1]))
+    pieces = []
+    for start in range(0, a.shape[0], rows):
+        part = slice(start, start + rows)
+        scale = np.maximum(np.abs(a[part]), np.abs(d[part]))
+        relative = np.divide(res[part], scale, out=np.zeros_like(scale), where=scale > 0)
+        pieces.append(relative.max())
+    return float(np.max(pieces))  # NaN anywhere stays NaN
 
 
 def _error_ratios(judged: Judged, rows: slice, cols: slice) -> tuple[float, ...]:
@@ -311,7 +325,7 @@ def build_report(
         parameters=tuple(rows),
         scheme=settings.scheme.name,
         step=settings.h.describe(),
-        evaluations=described(evaluations, settings.scheme.name),
+        evaluations=dict(evaluations),
         notes=notes,
         problems=tuple(problems),
         band_scale=settings.band_scale,

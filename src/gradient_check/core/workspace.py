@@ -34,6 +34,9 @@ def _in_place(value: Any, promote: bool) -> bool:
     )
 
 
+PIECE_ROWS = 1024  # perturbed points converted to Python floats at once by the hot loop
+
+
 class Workspace:
     """The parameters as the function sees them while a check perturbs them.
 
@@ -72,7 +75,10 @@ class Workspace:
         # perturbed in place), so a function that rebinds an entry cannot change the user's.
         self._base_live = rebuild(params, lambda path, _: self._leaves[path])
         self.live = self._base_live
-        self._snapshot = [None if v is None else v.copy() for v in self.views]
+        self._snapshot = [
+            None if v is None else saved_values(v, vector.theta[s.offset : s.stop])
+            for s, v in zip(vector.slots, self.views, strict=True)
+        ]
 
     def __enter__(self) -> Workspace:
         return self
@@ -100,8 +106,20 @@ class Workspace:
         """Parameters whose current values differ from the snapshot (the function wrote them)."""
         out = []
         for slot, view, saved in zip(self.vector.slots, self.views, self._snapshot, strict=True):
-            if view is not None and view.tobytes() != saved.tobytes():
+            if view is not None and not bitwise_equal(view, saved):
                 out.append(slot)
+        return out
+
+    def values_at(self, coordinates: np.ndarray) -> np.ndarray:
+        """``values()[coordinates]`` without building the whole vector."""
+        offsets = np.fromiter((s.offset for s in self.vector.slots), dtype=np.int64)
+        slot_of = np.searchsorted(offsets, coordinates, side="right") - 1
+        out = self.vector.theta[coordinates]
+        for index in np.unique(slot_of):
+            view = self.views[index]
+            if view is not None:
+                rows = slot_of == index
+                out[rows] = view[coordinates[rows] - offsets[index]]
         return out
 
     def values(self) -> np.ndarray:
@@ -139,7 +157,7 @@ class Workspace:
         both exact: rounded on the finer side, at theta_i = -2 say, theta_i - h would round
         and the two steps differ by an ulp, an O(ulp x f'') error in every central difference.
         """
-        theta = self.values()[coordinates]
+        theta = self.values_at(np.asarray(coordinates))
         magnitude = np.abs(theta)
         realised = self.stored(coordinates, (magnitude + steps)[:, None])[:, 0] - magnitude
         vanished = np.flatnonzero(realised == 0)
@@ -163,8 +181,21 @@ class Workspace:
     ) -> None:
         """out[k, q] = read_output(f(theta with coordinate k set to stored[k, q])).
 
-        The hot loop of every check: one element write, one call, one store per point.
+        The hot loop of every check: one element write, one call, one store per point;
+        the points are read as Python floats PIECE_ROWS rows at a time (few objects held).
         """
+        for start in range(0, len(coordinates), PIECE_ROWS):
+            piece = slice(start, start + PIECE_ROWS)
+            self._evaluate_piece(f, coordinates[piece], stored[piece], read_output, out[piece])
+
+    def _evaluate_piece(
+        self,
+        f: Callable[[Any], Any],
+        coordinates: np.ndarray,
+        stored: np.ndarray,
+        read_output: Callable[[Any], Any],
+        out: np.ndarray,
+    ) -> None:
         offsets = np.fromiter((s.offset for s in self.vector.slots), dtype=np.int64)
         slot_of = np.searchsorted(offsets, coordinates, side="right") - 1
         local = (coordinates - offsets[slot_of]).tolist()
@@ -256,6 +287,25 @@ class Workspace:
             return read(f(self.live))
         finally:
             self.restore()
+
+
+def bitwise_equal(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays of one dtype and shape hold the same bits (-0.0 is not 0.0),
+    compared in place: no copy of either."""
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    kind = np.dtype(f"u{a.dtype.itemsize}") if a.dtype.itemsize in (1, 2, 4, 8) else None
+    if kind is None:
+        return a.tobytes() == b.tobytes()
+    return bool(np.array_equal(a.view(kind), b.view(kind)))
+
+
+def saved_values(view: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """A snapshot of ``view`` to restore it from: ``theta``'s own slice where it holds the
+    same bits (a float64 parameter, whose flattened copy is theta), else a copy."""
+    if bitwise_equal(view, theta):
+        return theta
+    return view.copy()
 
 
 def _refuse_shared_memory(slots: tuple[Slot, ...], views: list[np.ndarray | None]) -> None:

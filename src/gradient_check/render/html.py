@@ -19,6 +19,7 @@ from os import PathLike
 from pathlib import Path
 
 from ..checks.sweep import Sweep
+from ..core.summarise import evaluation_words
 from ..errors import GradientCheckError
 from ..report import Element, Report, Row, form
 from .charts import diff_chart, sweep_chart
@@ -173,7 +174,8 @@ def _listed(title: str, pieces: Iterable[Tagged]) -> str:
 
 def cost_html(report: Report) -> str:
     spent = "".join(
-        f'<tr><td>{escape(why)}</td><td class="num">{count}</td></tr>'
+        f"<tr><td>{escape(evaluation_words(why, report.scheme))}</td>"
+        f'<td class="num">{count}</td></tr>'
         for why, count in report.evaluations.items()
     )
     return (

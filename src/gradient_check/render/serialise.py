@@ -5,10 +5,10 @@ The documents follow JSON Schemas shipped in the package (``report.schema.json``
 the ``schema`` key: a reader checks it before anything else. Strict JSON has no NaN or
 infinity, so a non-finite float is the string "nan", "inf" or "-inf" wherever a number
 stands; every other float is written in full, so ``Report.from_dict(r.to_dict()) == r``.
-Evaluation counts are keyed by the stages' identifiers (``differences``, ``refinement``),
-not by the sentences the text shows. The derived fields (``outcome``, ``headline``,
-``band_reading``, ``ok``, each row's ``outcome``) are written for readers; ``from_dict``
-recomputes them.
+Evaluation counts are keyed by the stages' identifiers (``differences``, ``refinement``), as
+``Report.evaluations`` holds them; the text and HTML put them in words. The derived fields
+(``outcome``, ``headline``, ``band_reading``, ``ok``, each row's ``outcome``) are written
+for readers; ``from_dict`` recomputes them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from ..checks.sweep import Sweep, SweepPoint
-from ..core.summarise import EVALUATIONS
 from ..errors import GradientCheckError
 from ..report import Element, Evidence, Report, Row, Verdict, form
 
@@ -134,12 +133,6 @@ def row_dict(row: Row) -> dict[str, Any]:
     }
 
 
-def evaluation_ids(evaluations: dict[str, int], scheme: str) -> dict[str, int]:
-    """Evaluation counts keyed by the stages' identifiers (a key no stage words is kept)."""
-    ids = {words.format(scheme=scheme): key for key, words in EVALUATIONS.items()}
-    return {ids.get(key, key): count for key, count in evaluations.items()}
-
-
 @form("dict", Report)
 def report_dict(report: Report) -> dict[str, Any]:
     """The report as a document of schema ``SCHEMA`` (see report.schema.json)."""
@@ -161,7 +154,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "wrong": [
             {"row": row.block, **element_dict(e)} for row in report.parameters for e in row.wrong
         ],
-        "evaluations": evaluation_ids(report.evaluations, report.scheme),
+        "evaluations": dict(report.evaluations),
         "total_evaluations": report.total_evaluations,
         "notes": list(report.notes),
         "problems": list(report.problems),
@@ -240,7 +233,6 @@ def report_of(data: dict[str, Any]) -> Report:
     """The Report a ``report_dict`` document describes (derived keys are recomputed)."""
     _checked(data, SCHEMA)
     scheme = _read(data, "scheme")
-    words = {key: text.format(scheme=scheme) for key, text in EVALUATIONS.items()}
     try:
         return Report(
             kind=_read(data, "kind"),
@@ -250,7 +242,7 @@ def report_of(data: dict[str, Any]) -> Report:
             parameters=tuple(row_of(row) for row in _read(data, "rows")),
             scheme=scheme,
             step=_read(data, "step"),
-            evaluations={words.get(k, k): int(n) for k, n in _read(data, "evaluations").items()},
+            evaluations={k: int(n) for k, n in _read(data, "evaluations").items()},
             notes=tuple(_read(data, "notes")),
             problems=tuple(_read(data, "problems")),
             band_scale=unnumber(_read(data, "band_scale")),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.bands import BAND_EDGES
+from ..core.summarise import evaluation_words
 from ..report import Element, Outcome, Report, Row, Verdict, text_form
 
 SHOWN_ELEMENTS = 5  # elements listed under a row in text; the report holds up to 50
@@ -186,7 +187,9 @@ def band_line(report: Report) -> str:
 
 def summary_lines(report: Report) -> tuple[Tagged, ...]:
     """The outcome (the headline), the texts' band beside it, problems, notes, the cost."""
-    spent = ", ".join(f"{v} {k}" for k, v in report.evaluations.items())
+    spent = ", ".join(
+        f"{v} {evaluation_words(k, report.scheme)}" for k, v in report.evaluations.items()
+    )
     cost = f"{report.scheme}, {report.step}; {report.total_evaluations} evaluations ({spent})"
     return (
         Tagged(report.headline, outcome_tag(report.outcome)),
