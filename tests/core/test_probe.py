@@ -216,3 +216,11 @@ def test_a_smooth_function_at_its_minimum_keeps_its_steps():
     report = check(rosenbrock, np.ones(2), np.zeros(2))
     assert report.outcome is Outcome.PASS
     assert not any("scale shorter" in n for n in report.notes)
+
+
+def test_a_random_loss_that_is_exactly_zero_at_theta_is_refused_by_name():
+    """Its spread over a tolerance floored at the smallest float overflows: still refused
+    as random, not a RuntimeWarning (the suite turns warnings into errors)."""
+    draws = iter([0.0, 0.5, 0.25, 0.125])
+    with pytest.raises(StochasticLossError, match="random"):
+        check(lambda p: next(draws), np.array([1.0]), np.array([0.0]))
