@@ -88,3 +88,17 @@ def test_judge_returning_something_else_than_an_outcome_is_an_error():
 def test_bad_max_mutants_is_refused():
     with pytest.raises(MutationError, match="max_mutants must be a non-negative int"):
         run_mutation_test(square_backward, lambda fn: MutantOutcome.CAUGHT, max_mutants=-1)
+
+
+def test_a_mutation_report_as_json_names_each_survivor():
+    import json
+
+    judge = output_judge(linear_sigmoid_backward, linear_sigmoid_inputs(), checked=[0])
+    report = run_mutation_test(linear_sigmoid_backward, judge)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["schema"] == "gradient-check/mutation/1"
+    assert data["counts"]["survived"] == len(report.survivors) > 0
+    assert sum(data["counts"].values()) == len(data["mutants"]) == len(report.results)
+    survived = [m for m in data["mutants"] if m["outcome"] == "survived"]
+    assert [m["mutated"] for m in survived] == [r.mutant.mutated_line for r in report.survivors]
+    assert data["score"] == pytest.approx(report.score)

@@ -71,6 +71,31 @@ class MutationReport:
         """The results of the mutants the check missed."""
         return [r for r in self.results if r.outcome is MutantOutcome.SURVIVED]
 
+    def to_dict(self) -> dict:
+        """The report as JSON-ready data (``"schema": "gradient-check/mutation/1"``): the
+        target, the counts by outcome, the score, the evaluations, and each mutant's
+        family, line, change, outcome and why."""
+        return {
+            "schema": "gradient-check/mutation/1",
+            "target": self.target,
+            "subject": self.subject,
+            "counts": {outcome.value: n for outcome, n in self.counts.items()},
+            "score": self.score,
+            "evaluations": self.evaluations,
+            "mutants": [
+                {
+                    "family": r.mutant.family,
+                    "description": r.mutant.description,
+                    "line": r.mutant.lineno,
+                    "original": r.mutant.original_line,
+                    "mutated": r.mutant.mutated_line,
+                    "outcome": r.outcome.value,
+                    "detail": r.detail,
+                }
+                for r in self.results
+            ],
+        }
+
     def __str__(self) -> str:
         return text_of(self)
 
