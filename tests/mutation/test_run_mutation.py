@@ -1,5 +1,7 @@
 """run_mutation_test: every mutant to the judge, outcomes counted and scored."""
 
+import json
+
 import numpy as np
 import pytest
 from mutation_samples import (
@@ -91,8 +93,6 @@ def test_bad_max_mutants_is_refused():
 
 
 def test_a_mutation_report_as_json_names_each_survivor():
-    import json
-
     judge = output_judge(linear_sigmoid_backward, linear_sigmoid_inputs(), checked=[0])
     report = run_mutation_test(linear_sigmoid_backward, judge)
     data = json.loads(json.dumps(report.to_dict()))
