@@ -79,8 +79,6 @@ def judge(
     consistent = first_pass(errors, residual, derivative, realised, relative, gaps)
     lengthened = np.zeros(theta.size, dtype=bool)
     made = (("differences", 2 * theta.size),)
-    first = FirstPass(
-        derivative, residual, realised, relative, steps, lengthened, gaps, consistent, made
-    )
+    first = FirstPass(derivative, realised, steps, lengthened, gaps, consistent, made, scale)
     refinement = refine_doubt(analytic, first, errors, measure, CENTRAL.order, f0)
     return Judged(first, refinement, calls[0])

@@ -15,11 +15,13 @@ from gradient_check import Outcome, check
 
 N = 200_000
 HEAD = 16
-# What the check holds today, as multiples of theta's bytes: theta, the analytic gradient,
-# each coordinate's eps, scale and two steps, and the first pass's primary, residual, gap,
-# realised and relative steps (about 12); the transient peak sits about 3 above that. The
-# goal of issue 17 is 4; this bound stops it growing back while the judged arrays shrink.
-PEAK_BOUND = 16.0
+# What the check holds today, as multiples of theta's bytes: theta, each coordinate's scale
+# and nominal step, the analytic gradient, and the first pass's primary, gap and realised
+# step (about 7.3; eps is per tensor, residuals and relative steps are computed where
+# needed); the transient peak (measured 10.9 at this n, where the cache-sized chunks are a
+# sixth of theta) sits about 3 above that, in the noise table and the report's residuals.
+# The goal of issue 17 is 4; this bound stops it growing back while the judged arrays shrink.
+PEAK_BOUND = 11.5
 
 
 def test_a_full_check_of_200000_parameters_peaks_at_a_small_multiple_of_theta():

@@ -143,7 +143,7 @@ def ruled_out(judged: Any, plan: Any, margin: float, gradient: np.ndarray) -> di
     at least 1 - RULED_OUT_P (see the module docstring), and X relative to the gradient."""
     first, refinement = judged.first, judged.refinement
     estimated = judged.errors.rounding(first.steps)[:, 0]
-    bound = first.residual[:, 0] + margin * estimated
+    bound = judged.residual(slice(None), slice(0, 1))[:, 0] + margin * estimated
     failed = refinement.doubt[np.any(refinement.status == WRONG, axis=1)]
     out = {}
     for b, slot in enumerate(plan.probes.slots):

@@ -98,7 +98,7 @@ class DomainRetries:
                 left.append(row)
                 continue
             side = 1.0 if finite[1] else -1.0
-            theta = workspace.values()[i]
+            theta = workspace.values_at(i)
             points = workspace.stored(i, theta[:, None] + side * np.array([1.0, 2.0]) * steps[row])
             near_far = evaluator.at_coordinates(i, points)[0]
             self.evaluations += 2

@@ -32,6 +32,7 @@ KINK_RELATIVE_GAP = 1e-3  # one-sided slopes this far apart, relatively, are wor
 # |f'| times the relative step h / scale when f varies on the scale of its parameter
 CURVATURE_ALLOWANCE = 100.0
 RESOLUTION_WANTED = 1e-3  # a first pass that cannot see a 0.1 % error is worth a longer step
+ROWS_AT_ONCE = 1 << 15  # rows a pass over the first pass's arrays takes at once
 
 # An element's status after refinement. OK: agrees. WRONG: confirmed wrong. KINK: a valid
 # subgradient between the one-sided slopes. NOISE: failed the first step only. JUMP: f is
@@ -85,17 +86,25 @@ def error_model(
 
 @dataclass(frozen=True)
 class FirstPass:
-    """Every probe's first difference D(h), compared with the analytic value."""
+    """Every probe's first difference D(h), compared with the analytic value.
+
+    Per probe it holds only what cannot be recomputed cheaply: |analytic - D(h)| and the
+    relative steps h_i / scale_i are computed where needed (``Judged.residual``,
+    ``relative_steps``), and ``nominal`` is the plan's own array until a row's step changes.
+    """
 
     primary: np.ndarray  # (probes, outputs) the first finite difference, D(h)
-    residual: np.ndarray  # |analytic - primary|
     steps: np.ndarray  # (probes,) the realised h_i
-    relative_steps: np.ndarray  # (probes,) h_i / scale_i
     nominal: np.ndarray  # (probes,) the step asked for, which a second step multiplies
     lengthened: np.ndarray  # (probes,) bool: measured again at a longer step, and kept
     gaps: np.ndarray | None  # f+ - 2 f0 + f- = h x (one-sided slopes' gap); central only
     consistent: np.ndarray  # (probes, outputs) bool: agrees without another evaluation
     evaluations: tuple[tuple[str, int], ...]  # (identifier, count) of f's evaluations
+    scales: np.ndarray | None = None  # (probes,) scale_i; None: the steps are relative already
+
+    def relative_steps(self, rows: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """h_i / scale_i for the probes ``rows`` (the steps themselves without scales)."""
+        return self.steps[rows] if self.scales is None else self.steps[rows] / self.scales[rows]
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,11 @@ class Judged:
     first: FirstPass
     errors: ErrorModel
     refinement: Refinement
+
+    def residual(self, rows: slice | np.ndarray, cols: slice = slice(None)) -> np.ndarray:
+        """|analytic - D(h)| over a block of the first pass (a new array)."""
+        out = np.subtract(self.analytic[rows, cols], self.first.primary[rows, cols])
+        return np.abs(out, out=out)
 
 
 def first_pass(
@@ -185,13 +199,15 @@ def rounding_limited(errors: ErrorModel, first: FirstPass) -> np.ndarray:
     # step shorter than the largest margin noise_r / (wanted typical_r) (cheap to rule out)
     typical = RESOLUTION_WANTED * np.maximum(errors.typical_slope, np.finfo(float).tiny)
     shortest_clear = float(np.max(errors.margin * errors.noise / typical))
-    rows = np.flatnonzero(first.steps < shortest_clear)
-    if rows.size == 0:
-        return rows
-    bound = np.multiply.outer(errors.margin / first.steps[rows], errors.noise)
-    scale = np.maximum(np.abs(first.primary[rows]), errors.typical_slope)
-    blurred = np.any(bound > RESOLUTION_WANTED * scale, axis=1)
-    return rows[blurred & curvature_negligible(first.gaps[rows], errors)]
+    candidates = np.flatnonzero(first.steps < shortest_clear)
+    found = [candidates[:0]]
+    for start in range(0, candidates.size, ROWS_AT_ONCE):  # no temporaries of every row
+        rows = candidates[start : start + ROWS_AT_ONCE]
+        bound = np.multiply.outer(errors.margin / first.steps[rows], errors.noise)
+        scale = np.maximum(np.abs(first.primary[rows]), errors.typical_slope)
+        blurred = np.any(bound > RESOLUTION_WANTED * scale, axis=1)
+        found.append(rows[blurred & curvature_negligible(first.gaps[rows], errors)])
+    return np.concatenate(found)
 
 
 def slopes_from(

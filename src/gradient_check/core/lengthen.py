@@ -36,7 +36,6 @@ def lengthen(
     analytic: np.ndarray,
     errors: ErrorModel,
     first: FirstPass,
-    scales: np.ndarray,
     domain: DomainRetries | None = None,
 ) -> FirstPass:
     """Measure again, at steps LARGER_STEP, LARGER_STEP^2, ... times longer (LENGTHEN_STAGES
@@ -62,9 +61,9 @@ def lengthen(
         rows, longer = rows[worth], longer[worth]
         if rows.size == 0:
             break
-        rows, made = _lengthen_once(
-            differences, centre, analytic, errors, first, scales, rows, longer
-        )
+        if count == 0:  # nominal steps about to change: a copy, the plan's stay as planned
+            first = replace(first, nominal=first.nominal.copy())
+        rows, made = _lengthen_once(differences, centre, analytic, errors, first, rows, longer)
         count += made
         rows = np.intersect1d(rows, rounding_limited(errors, first))
     if count:
@@ -78,7 +77,6 @@ def _lengthen_once(
     analytic: np.ndarray,
     errors: ErrorModel,
     first: FirstPass,
-    scales: np.ndarray,
     rows: np.ndarray,
     longer: np.ndarray,
 ) -> tuple[np.ndarray, int]:
@@ -97,15 +95,13 @@ def _lengthen_once(
     rows, derivative, realised, gap = rows[keep], derivative[keep], realised[keep], gap[keep]
     longer = longer[keep]
     residual = np.abs(analytic[rows] - derivative)
-    relative = realised / scales[rows]
+    relative = realised / first.scales[rows]
     consistent = first_pass(errors, residual, derivative, realised, relative, gap)
     # the first pass's arrays are this measurement's own (measure.central_first_pass made
-    # them): replaced in place, so lengthening holds no second copy of them
+    # them, ``lengthen`` copied the nominal steps): replaced in place, no second copy held
     for array, value in (
         (first.primary, derivative),
-        (first.residual, residual),
         (first.steps, realised),
-        (first.relative_steps, relative),
         (first.nominal, longer),
         (first.lengthened, True),
         (first.gaps, gap),

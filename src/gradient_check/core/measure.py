@@ -58,14 +58,14 @@ def first_differences(
             evaluator, centre, analytic, errors, plan.steps, scales, domain, watch
         )
         if grains is not None:
-            first, errors = regrained(first, errors, grains, watch)
+            first, errors = regrained(first, errors, analytic, grains, watch)
         if settings.h.kind == "absolute" or flat:
             return first, errors
 
         def central(rows: np.ndarray, steps: np.ndarray, trial: DomainRetries) -> Differences:
             return differences(evaluator, centre, CENTRAL, rows, steps, trial)
 
-        return lengthen(central, centre, analytic, errors, first, scales, domain), errors
+        return lengthen(central, centre, analytic, errors, first, domain), errors
     measure = measure_plan(evaluator, centre, settings.scheme, plan, domain)
     probes = plan.steps.size
     derivative, values, steps = measure(np.arange(probes), plan.steps)
@@ -75,9 +75,7 @@ def first_differences(
     consistent = first_pass(errors, residual, derivative, steps, steps, gaps)
     made = (("differences", probes * settings.scheme.evaluations_per_element),)
     unchanged = np.zeros(probes, dtype=bool)
-    first = FirstPass(
-        derivative, residual, steps, steps, plan.steps, unchanged, gaps, consistent, made
-    )
+    first = FirstPass(derivative, steps, plan.steps, unchanged, gaps, consistent, made)
     return first, errors
 
 
@@ -110,11 +108,10 @@ def central_first_pass(
     of the ``watch`` outputs' values (None if none is watched)."""
     workspace, f0 = centre.workspace, centre.f0
     n, m = steps.size, centre.spec.size
-    coordinates = np.arange(n)
-    steps = steps.copy()  # a row outside the domain continues at its shorter step
+    nominal = steps  # the plan's steps, copied only if a row continues at a shorter one
     grains = None if watch is None else Grain(int(watch.sum()))
-    primary, residual = np.empty((n, m)), np.empty((n, m))
-    gaps, consistent = np.empty((n, m)), np.empty((n, m), dtype=bool)
+    primary, gaps = np.empty((n, m)), np.empty((n, m))
+    consistent = np.empty((n, m), dtype=bool)
     realised = np.empty(n)
     rows = max(1, CHUNK_ELEMENTS // m)
     buffer = np.empty((rows, SIDES.size, m))
@@ -122,32 +119,28 @@ def central_first_pass(
         block = slice(start, min(n, start + rows))
         coordinates = np.arange(block.start, block.stop)
         # the perturbed points, built a chunk at a time
-        theta, realised[block] = workspace.realised_steps(coordinates, steps[block])
+        theta, realised[block] = workspace.realised_steps(coordinates, nominal[block])
         points = workspace.stored(coordinates, theta[:, None] + SIDES * realised[block, None])
         values = buffer[: block.stop - start]
         evaluator.at_coordinates(coordinates, points, out=values)
-        inside_domain(evaluator, centre, CENTRAL, block, values, realised, steps, domain)
+        if nominal is steps and not np.all(np.isfinite(values)):
+            nominal = steps.copy()  # outside f's domain: retried at shorter steps
+        inside_domain(evaluator, centre, CENTRAL, block, values, realised, nominal, domain)
         if grains is not None:
             grains.add((values[:, :, watch] - f0[watch]).reshape(-1, grains.span.size))
         derivative = primary[block]
         np.subtract(values[:, 1], values[:, 0], out=derivative)
         derivative *= (0.5 / realised[block])[:, None]
-        difference = residual[block]
-        np.subtract(analytic[block], derivative, out=difference)
-        np.abs(difference, out=difference)
+        residual = np.subtract(analytic[block], derivative)
+        np.abs(residual, out=residual)
         gap = gaps[block]
         np.add(values[:, 0], values[:, 1], out=gap)
         gap -= 2 * f0
         relative = realised[block] / scales[block]
-        consistent[block] = first_pass(
-            errors, difference, derivative, realised[block], relative, gap
-        )
+        consistent[block] = first_pass(errors, residual, derivative, realised[block], relative, gap)
     lengthened = np.zeros(n, dtype=bool)
     made = (("differences", SIDES.size * n),)
-    relative = realised / scales
-    first = FirstPass(
-        primary, residual, realised, relative, steps, lengthened, gaps, consistent, made
-    )
+    first = FirstPass(primary, realised, nominal, lengthened, gaps, consistent, made, scales)
     return first, grains
 
 

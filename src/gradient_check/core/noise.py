@@ -15,6 +15,7 @@ import numpy as np
 
 from .estimate import NOISE_POINTS, column_rms, noise_level
 from .evaluate import Evaluator
+from .flatten import ParameterVector
 from .judge import ErrorModel, FirstPass, first_pass
 from .schemes import CENTRAL, rounding_weight
 
@@ -61,6 +62,24 @@ def table_spacing(
     return np.minimum(spacing, np.where(theta != 0, own, np.inf))
 
 
+def table_spacings(
+    vector: ParameterVector,
+    theta: np.ndarray,
+    steps: np.ndarray,
+    scales: np.ndarray,
+    eps: np.ndarray,
+) -> np.ndarray:
+    """``table_spacing`` of every coordinate (``eps`` one per tensor), a piece of a tensor at
+    a time: no temporaries the size of theta."""
+    out = np.empty(theta.size)
+    for slot, tensor_eps in zip(vector.slots, eps, strict=True):
+        for start in range(slot.offset, slot.stop, TABLE_BATCH_ELEMENTS):
+            part = slice(start, min(slot.stop, start + TABLE_BATCH_ELEMENTS))
+            eps_part = np.array([tensor_eps])  # an array: its cube root as theta's would be
+            out[part] = table_spacing(theta[part], steps[part], scales[part], eps_part)
+    return out
+
+
 def noise(
     evaluator: Evaluator,
     theta: np.ndarray,
@@ -76,7 +95,8 @@ def noise(
     f never is. Also the outputs whose grain the table could not see (they hardly moved
     along its line), the evaluations made, whether the table is rough (``rough``), and how
     many times closer than ``spacing`` the table kept was taken (1, or TABLE_SHRINK)."""
-    direction = rng.choice([-1.0, 1.0], size=theta.size) * spacing
+    direction = rng.choice([-1.0, 1.0], size=theta.size)
+    direction *= spacing
     where = "with every element moved slightly (noise table)"
     made, kept, used = 0, None, 1.0
     batch = max(1, TABLE_BATCH_ELEMENTS // max(1, theta.size))  # whole points at a time
@@ -85,7 +105,11 @@ def noise(
         found = [f0[None]]
         for start in range(1, NOISE_POINTS, batch):
             k = np.arange(start, min(NOISE_POINTS, start + batch), dtype=np.float64)
-            found.append(evaluator.at_thetas(theta + k[:, None] * step, lambda _: where))
+            points = k[:, None] * step
+            points += theta  # theta + k step
+            found.append(evaluator.at_thetas(points, lambda _: where))
+            del points
+        del step
         table = np.vstack(found)
         made += NOISE_POINTS - 1
         if not np.all(np.isfinite(table)):
@@ -203,6 +227,7 @@ def robust_noise(table: np.ndarray) -> np.ndarray:
 def regrained(
     first: FirstPass,
     errors: ErrorModel,
+    analytic: np.ndarray,
     grains: Grain,
     watch: np.ndarray,
 ) -> tuple[FirstPass, ErrorModel]:
@@ -218,12 +243,8 @@ def regrained(
     rows = np.flatnonzero(~first.consistent.all(axis=1))
     consistent = first.consistent.copy()
     gaps = None if first.gaps is None else first.gaps[rows]
-    consistent[rows] = first_pass(
-        errors,
-        first.residual[rows],
-        first.primary[rows],
-        first.steps[rows],
-        first.relative_steps[rows],
-        gaps,
-    )
+    primary = first.primary[rows]
+    residual = np.abs(analytic[rows] - primary)
+    relative = first.relative_steps(rows)
+    consistent[rows] = first_pass(errors, residual, primary, first.steps[rows], relative, gaps)
     return replace(first, consistent=consistent), errors

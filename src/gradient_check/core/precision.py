@@ -55,6 +55,7 @@ INFORMATIVE = 64.0  # the predicted change at the sub-ulp move, in roundings of 
 SLACK = 0.25
 ROUNDINGS = 4.0
 ALTERNATING = np.array([1.0, -1.0])  # the second direction's signs, element by element
+PIECE = 1 << 16  # elements moved at once
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,23 @@ def ulp_move(theta: np.ndarray, dtype: type) -> np.ndarray:
     return np.where(movable, target, theta)
 
 
+def ulp_step(theta: np.ndarray, dtype: type) -> np.ndarray:
+    """``ulp_move(theta, dtype) - theta``, a piece at a time: no temporaries the size of
+    theta beyond the result."""
+    out = np.empty_like(theta)
+    for start in range(0, theta.size, PIECE):
+        part = slice(start, start + PIECE)
+        out[part] = ulp_move(theta[part], dtype) - theta[part]
+    return out
+
+
+def alternated(move: np.ndarray) -> np.ndarray:
+    """``move`` with every other element's sign flipped (ALTERNATING, repeated)."""
+    out = move.copy()
+    out[1::2] *= ALTERNATING[1]
+    return out
+
+
 def measure_precision(
     evaluator: Evaluator, workspace: Workspace, spec: OutputSpec, f0: np.ndarray
 ) -> Precision:
@@ -97,7 +115,7 @@ def measure_precision(
     One evaluation for a float64 function (it changes at 1/8 of a float32 ulp), four for a
     float32 one, six for float16 or a locally constant function.
     """
-    theta = workspace.values()
+    theta = workspace.centre_values()
     coarsest = max(float(np.finfo(d).eps) for d in workspace.eval_dtypes)
     base = max(spec.eps, coarsest)
     candidates = [d for d in LOWER if float(np.finfo(d).eps) > base]
@@ -108,29 +126,31 @@ def measure_precision(
         return Precision(base, False, f"precision {dtype_name(base)} from its dtypes: {why}", 0)
     resolution, finer, tries, evidence, moved, reached = base, base, 0, "", False, ""
 
-    def unchanged(point: np.ndarray, what: str) -> tuple[bool, np.ndarray]:
-        nonlocal tries, moved
+    def unchanged(k: float, move: np.ndarray, what: str) -> tuple[bool, np.ndarray]:
+        nonlocal tries, moved  # whether f at theta + k move is f0 bit for bit, and f there
         tries += 1
-        y = evaluator.at_thetas(point[None], lambda _: f"with every element moved {what}")[0]
+        point = (k * move + theta)[None]
+        y = evaluator.at_thetas(point, lambda _: f"with every element moved {what}")[0]
         same = bool(np.array_equal(y, f0))
         moved |= not same
         return same, y
 
     for dtype in candidates:
         name, eps = np.dtype(dtype).name, float(np.finfo(dtype).eps)
-        one = ulp_move(theta, dtype) - theta
+        one = ulp_step(theta, dtype)
         if not np.any(one):
             continue  # no element is a nonzero in d's range: nothing to learn about d
         reached, m = name, float(np.ceil(max(PREDICT / eps, PREDICT_ULPS)))
         changed, plus, minus = False, None, None
         # away from zero first; then with alternating signs, since f may not change along
         # theta itself (g . theta = 0: a fitted scale, a normalised input)
-        for move in (one, one * ALTERNATING[np.arange(one.size) % 2]):
-            if not unchanged(theta + SUB_ULP * move, f"by 1/8 of a {name} ulp")[0]:
+        for alternate in (False, True):
+            move = alternated(one) if alternate else one
+            if not unchanged(SUB_ULP, move, f"by 1/8 of a {name} ulp")[0]:
                 changed = True
                 break
-            plus_same, plus = unchanged(theta + m * move, f"by {m:g} {name} ulps")
-            minus_same, minus = unchanged(theta - m * move, f"by -{m:g} {name} ulps")
+            plus_same, plus = unchanged(m, move, f"by {m:g} {name} ulps")
+            minus_same, minus = unchanged(-m, move, f"by -{m:g} {name} ulps")
             if not (plus_same and minus_same):
                 break
             plus = minus = None
@@ -142,8 +162,8 @@ def measure_precision(
             continue
         seen, rounding, straight = predicted_change(plus, minus, f0, m, finer)
         if straight:  # a smooth change both ways, or a staircase's jumps? twice the move
-            _, plus2 = unchanged(theta + 2 * m * move, f"by {2 * m:g} {name} ulps")
-            _, minus2 = unchanged(theta - 2 * m * move, f"by -{2 * m:g} {name} ulps")
+            _, plus2 = unchanged(2 * m, move, f"by {2 * m:g} {name} ulps")
+            _, minus2 = unchanged(-2 * m, move, f"by -{2 * m:g} {name} ulps")
             straight = proportional(np.stack([minus2, minus, f0, plus, plus2]), eps)
             evidence = evidence or ("" if straight else staircase_evidence(name, m))
         if straight and finer > resolution:

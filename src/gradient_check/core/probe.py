@@ -22,7 +22,7 @@ from ..errors import LossError, StochasticLossError
 from .estimate import NOISE_POINTS
 from .evaluate import Evaluator, check_unchanged, read_output
 from .flatten import ParameterVector
-from .noise import POOL_OUTPUTS, noise, noise_from_table, table_spacing
+from .noise import POOL_OUTPUTS, noise, noise_from_table, table_spacings
 from .outputs import OutputSpec, scalar_spec, vector_spec
 from .precision import Precision, dtype_name, measure_precision
 from .rng import RngGuard
@@ -122,7 +122,7 @@ class Probes:
 
     repeats: np.ndarray  # (REPEATS, outputs) f at theta again
     resolution: float  # the machine epsilon f really computes with
-    eps: np.ndarray  # (n,) per coordinate: its evaluation dtype's eps, or the resolution
+    eps: np.ndarray  # (tensors,) per tensor: its evaluation dtype's eps, or the resolution
     steps: np.ndarray  # (n,) the nominal step h_i for that precision
     sigma: np.ndarray  # (outputs,) f's noise: the noise table's, never below rounding
     notes: tuple[str, ...]
@@ -166,11 +166,12 @@ def probe(
     refuse_stochastic(f0, repeats, spec, not deterministic, centre.what)
     found = measure_precision(evaluator, workspace, spec, f0)
     resolution = found.resolution
-    eps = np.maximum(workspace.slot_eval_dtypes(), resolution)
+    dtypes_eps = [float(np.finfo(d).eps) for d in workspace.eval_dtypes]
+    eps = np.maximum(np.array(dtypes_eps), resolution)  # one per tensor
     scales = element_scales(workspace.vector, eps)
     steps = step_sizes(settings.h, workspace.vector, settings.scheme, eps, scales)
-    theta = workspace.values()
-    spacing = table_spacing(theta, steps, scales, eps)
+    theta = workspace.centre_values()
+    spacing = table_spacings(workspace.vector, theta, steps, scales, eps)
     line = np.random.default_rng(TABLE_SEED)
     sigma, unseen, tabled, rough, used = noise(
         evaluator, theta, f0, repeats, spacing, line, resolution

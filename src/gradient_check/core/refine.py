@@ -111,7 +111,7 @@ def refine_doubt(
         derivative, values, steps = measure(doubt[rows], nominal)
         ladder = ladder.extended(rows, derivative, values, steps, nominal, f0)
         made.append((SHORTENED, values.shape[0] * values.shape[1]))
-    return state.refinement(first, errors, doubt, ladder, order, _merged(made))
+    return state.refinement(first, errors, doubt, ladder, order, _merged(made), a)
 
 
 def _floor(
@@ -231,6 +231,7 @@ class _State:
         ladder: Ladder,
         order: int,
         made: tuple[tuple[str, int], ...],
+        analytic: np.ndarray,
     ) -> Refinement:
         """The findings: an element that agrees now but failed the first step beyond its
         own estimated error (rounding, the curvature its gap shows, and its truncation as
@@ -240,7 +241,8 @@ class _State:
         loose = first_rounding + self.coefficient * steps[:, None] ** order
         if first.gaps is not None:  # + |gap| / 2h: the bound that holds wherever f' is monotone
             loose = loose + np.abs(first.gaps[doubt]) / (2 * steps[:, None])
-        first_wrong = ~(first.residual[doubt] <= errors.margin * loose)
+        residual = np.abs(analytic - first.primary[doubt])  # ``analytic``: the doubt rows'
+        first_wrong = ~(residual <= errors.margin * loose)
         flagged = ~first.consistent[doubt]
         status = np.where((self.status == OK) & first_wrong & flagged, NOISE, self.status)
         error = np.where(flagged, self.error, first_rounding)

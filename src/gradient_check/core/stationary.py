@@ -30,7 +30,7 @@ import numpy as np
 
 from ..report import Evidence, Row, Verdict
 from .bands import euclidean_norm
-from .judge import GAP_NOISE, JUMP, KINK, REMOVABLE, Judged
+from .judge import GAP_NOISE, JUMP, KINK, REMOVABLE, ROWS_AT_ONCE, Judged
 
 # A derivative that no central difference could resolve even at a step as long as the
 # element's own scale s_i (the longest step the check calls local): below noise_r / s_i.
@@ -39,35 +39,59 @@ RESOLVABLE_STEP = 1.0  # in units of the element's scale s_i = h_i / relative_st
 
 @dataclass(frozen=True)
 class Curvature:
-    """What the central differences' gaps say about f'' (all zero for other schemes)."""
+    """What the central differences' gaps say about f'' (nothing for other schemes)."""
 
-    half_gap: np.ndarray | None  # (probes, outputs) |gap| / 2h beyond noise: f'' h / 2
+    judged: Judged
     scale: float  # ||G||: the size of gradient that matters at this point
+
+    def half_gap(self, rows: slice, cols: slice) -> np.ndarray | None:
+        """A block's |gap| / 2h beyond noise, f'' h / 2 (``half_gaps``); None without gaps."""
+        return half_gaps(self.judged, rows, cols)
+
+
+def half_gaps(
+    judged: Judged, rows: slice = slice(None), cols: slice = slice(None)
+) -> np.ndarray | None:
+    """The one-sided slopes' half gap |gap_ir| / 2h_i = |f''_ir| h_i / 2 over a block (a new
+    array; None where no gaps were measured: schemes other than central). Gaps within their
+    noise (margin x GAP_NOISE x sigma_r) and elements at kinks (a slope jump, not
+    curvature) count as zero."""
+    gaps = judged.first.gaps
+    if gaps is None:
+        return None
+    rows = slice(*rows.indices(gaps.shape[0]))
+    floor = judged.errors.margin * GAP_NOISE * judged.errors.sigma[cols]
+    half_gap = np.abs(gaps[rows, cols])
+    half_gap -= floor
+    np.maximum(half_gap, 0.0, out=half_gap)
+    refined = judged.refinement
+    inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)
+    if inside.any():
+        kinks = np.isin(refined.status[inside][:, cols], (KINK, JUMP, REMOVABLE))
+        local = refined.doubt[inside] - rows.start
+        half_gap[local] = np.where(kinks, 0.0, half_gap[local])
+    steps = judged.first.steps[rows]
+    for start in range(0, steps.size, ROWS_AT_ONCE):  # no temporaries of every row
+        piece = slice(start, start + ROWS_AT_ONCE)
+        half_gap[piece] /= 2 * steps[piece, None]
+    return half_gap
 
 
 def curvature(judged: Judged) -> Curvature:
-    """The one-sided slopes' half gap |gap_ir| / 2h_i = |f''_ir| h_i / 2, and
-    ||G|| with G_ir = |d^2 f_r / d theta_i^2| x scale_i = 2 half_gap_ir / relative_step_i:
+    """||G|| with G_ir = |d^2 f_r / d theta_i^2| x scale_i = 2 half_gap_ir / relative_step_i:
     the change in the gradient over a move of theta_i by its own scale.
 
-    For a random direction v (already scaled, h relative) G is |v' H v|. Gaps within their
-    noise (margin x GAP_NOISE x sigma_r) and elements at kinks (a slope jump, not
-    curvature) count as zero. An absolute error e of the gradient moves a Newton step by
-    e / G of theta's scale, which is why an error at a stationary point is judged against
-    ||G||. Nothing where no gaps were measured (schemes other than central).
+    For a random direction v (already scaled, h relative) G is |v' H v|. An absolute error
+    e of the gradient moves a Newton step by e / G of theta's scale, which is why an error
+    at a stationary point is judged against ||G||. 0 where no gaps were measured.
     """
-    gaps = judged.first.gaps
-    if gaps is None:
-        return Curvature(None, 0.0)
-    floor = judged.errors.margin * GAP_NOISE * judged.errors.sigma
-    half_gap = np.maximum(np.abs(gaps) - floor, 0.0)
-    refined = judged.refinement
-    if refined.doubt.size:
-        kinks = np.isin(refined.status, (KINK, JUMP, REMOVABLE))
-        half_gap[refined.doubt] = np.where(kinks, 0.0, half_gap[refined.doubt])
-    half_gap /= 2 * judged.first.steps[:, None]
-    scale = 2 * euclidean_norm(half_gap / judged.first.relative_steps[:, None])
-    return Curvature(half_gap, scale)
+    half_gap = half_gaps(judged)
+    if half_gap is None:
+        return Curvature(judged, 0.0)
+    for start in range(0, half_gap.shape[0], ROWS_AT_ONCE):
+        piece = slice(start, start + ROWS_AT_ONCE)
+        half_gap[piece] /= judged.first.relative_steps(piece)[:, None]
+    return Curvature(judged, 2 * euclidean_norm(half_gap))
 
 
 def is_stationary(best: float, spread: float, half_gap: float) -> bool:
@@ -123,7 +147,7 @@ def resolvable_spread(judged: Judged, rows: slice, cols: slice, best: np.ndarray
     inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)
     if inside.any():
         error[refined.doubt[inside] - rows.start] = refined.error[inside][:, cols]
-    scale = RESOLVABLE_STEP * steps / first.relative_steps[rows]
+    scale = RESOLVABLE_STEP * steps / first.relative_steps(rows)
     floor = errors.noise[cols][None, :] / scale[:, None]
     a = judged.analytic[rows, cols]
     below = (np.abs(best) <= errors.margin * error) & (np.abs(a) <= floor)

@@ -76,13 +76,14 @@ def as_step(h: float | str | Step | None) -> Step:
 
 def typical_magnitude(values: np.ndarray) -> float:
     """The median of the nonzero magnitudes among ``values`` (0.0 if there are none)."""
-    nonzero = np.abs(values[values != 0])
-    return float(np.median(nonzero)) if nonzero.size else 0.0
+    nonzero = values[values != 0]  # a copy, so taken absolute and partitioned in place
+    np.abs(nonzero, out=nonzero)
+    return float(np.median(nonzero, overwrite_input=True)) if nonzero.size else 0.0
 
 
 def element_scales(vector: ParameterVector, eps: float | np.ndarray = FLOAT64_EPS) -> np.ndarray:
-    """scale_i: |theta_i|, floored at sqrt(eps_i) x its tensor's typical magnitude; an exact
-    zero takes that typical magnitude (``eps``: the precision, a number or per coordinate).
+    """scale_i: |theta_i|, floored at sqrt(eps) x its tensor's typical magnitude; an exact
+    zero takes that typical magnitude (``eps``: the precision, a number or one per tensor).
 
     The floor: with f varying on its tensor's scale T, a step c |theta_i| (c = eps^(1/3))
     has rounding error eps |f| / (c |theta_i|); at |theta_i| = sqrt(eps) T that is
@@ -90,15 +91,20 @@ def element_scales(vector: ParameterVector, eps: float | np.ndarray = FLOAT64_EP
     """
     scales = np.abs(vector.theta)  # filled in place, tensor by tensor: no full temporaries
     overall = typical_magnitude(scales) or 1.0
-    eps = np.asarray(eps, dtype=np.float64)
-    for slot in vector.slots:
+    roots = np.sqrt(per_tensor(vector, eps))
+    for slot, root in zip(vector.slots, roots, strict=True):
         part = scales[slot.offset : slot.stop]
         typical = typical_magnitude(part) or overall
         zero = part == 0
-        floor = np.sqrt(eps if eps.ndim == 0 else eps[slot.offset : slot.stop]) * typical
-        np.maximum(part, floor, out=part)
+        np.maximum(part, root * typical, out=part)
         part[zero] = typical
     return scales
+
+
+def per_tensor(vector: ParameterVector, eps: float | np.ndarray) -> np.ndarray:
+    """``eps`` (a number, or one per tensor) as an array with one entry per tensor."""
+    eps = np.asarray(eps, dtype=np.float64)
+    return np.full(len(vector.slots), eps) if eps.ndim == 0 else eps
 
 
 def tensor_scales(vector: ParameterVector, coordinates: np.ndarray | None = None) -> np.ndarray:
@@ -124,12 +130,14 @@ def step_sizes(
     scales: np.ndarray | None = None,
 ) -> np.ndarray:
     """The nominal step h_i for every coordinate of theta (``eps``: the precision f computes
-    in, a number or one per coordinate; ``scales``: its ``element_scales``, if known)."""
+    in, a number or one per tensor; ``scales``: its ``element_scales``, if known)."""
     if step.kind == "absolute":
         return np.full(vector.size, step.value)
     steps = element_scales(vector, eps) if scales is None else scales.copy()
     if step.kind == "relative":
         steps *= step.value
-    else:
-        steps *= np.asarray(eps, dtype=np.float64) ** (1.0 / (scheme.order + 1))
+        return steps
+    factors = per_tensor(vector, eps) ** (1.0 / (scheme.order + 1))
+    for slot, factor in zip(vector.slots, factors, strict=True):
+        steps[slot.offset : slot.stop] *= factor
     return steps

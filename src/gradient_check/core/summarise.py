@@ -118,13 +118,13 @@ def _best(judged: Judged, rows: slice, cols: slice) -> np.ndarray:
     return d
 
 
-def _block_norms(judged: Judged, rows: slice, cols: slice) -> dict[str, float]:
-    """Norms of analytic, numeric and their difference over one block (scaled: no
+def _block_norms(judged: Judged, rows: slice, cols: slice, res: np.ndarray) -> dict[str, float]:
+    """Norms of analytic, numeric and their difference ``res`` over one block (scaled: no
     overflow), and "best": the numeric's with refined rows at their refined values."""
     return {
         "a": euclidean_norm(judged.analytic[rows, cols]),
         "d": euclidean_norm(judged.first.primary[rows, cols]),
-        "res": euclidean_norm(judged.first.residual[rows, cols]),
+        "res": euclidean_norm(res),
         "best": euclidean_norm(_best(judged, rows, cols)),
     }
 
@@ -166,8 +166,9 @@ def _evidence(
     that is NaN or inf never decides: NaN is never agreement.
     """
     spread = judged.errors.margin * error_norm(judged, rows, cols)
-    half_gap = ctx.curvature.half_gap
-    straddle = 0.0 if half_gap is None else euclidean_norm(half_gap[rows, cols])
+    half_gap = ctx.curvature.half_gap(rows, cols)
+    straddle = 0.0 if half_gap is None else euclidean_norm(half_gap)
+    del half_gap
     absolute = is_stationary(norms["best"], spread, straddle)
     if absolute:  # elements no step could resolve agree at the limit of precision
         spread = resolvable_spread(judged, rows, cols, _best(judged, rows, cols))
@@ -200,9 +201,9 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
     judged, spec, probes = ctx.judged, ctx.spec, ctx.probes
     rows, cols = slice(slot.offset, slot.stop), slice(block.offset, block.stop)
     a, d = judged.analytic[rows, cols], judged.first.primary[rows, cols]
-    res = judged.first.residual[rows, cols]
+    res = judged.residual(rows, cols)
     i, r = worst_element(res)
-    norms = _block_norms(judged, rows, cols)
+    norms = _block_norms(judged, rows, cols, res)
 
     def label(coordinate: int, output: int) -> str:
         return output_label(spec, probes, output, coordinate)
@@ -268,7 +269,7 @@ def _error_ratios(judged: Judged, rows: slice, cols: slice) -> tuple[float, ...]
     at their refined values, parameter elements in C order with the outputs innermost:
     above 1 where the finite difference's error does not explain the difference."""
     a = judged.analytic[rows, cols]
-    residual = judged.first.residual[rows, cols].copy()
+    residual = judged.residual(rows, cols)
     estimate = judged.errors.rounding(judged.first.steps[rows])[:, cols]
     refined = judged.refinement
     inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)

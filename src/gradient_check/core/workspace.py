@@ -130,6 +130,17 @@ class Workspace:
                 out[slot.offset : slot.stop] = view
         return out
 
+    def centre_values(self) -> np.ndarray:
+        """``values()`` at the centre, read-only: theta itself (no copy) where every parameter's
+        snapshot is theta's own slice (float64 parameters, and Python scalars)."""
+        theta = self.vector.theta
+        if all(saved is None or np.may_share_memory(saved, theta) for saved in self._snapshot):
+            centre = theta.view()
+        else:
+            centre = self.values()
+        centre.flags.writeable = False
+        return centre
+
     def slot_eval_dtypes(self) -> np.ndarray:
         """The evaluation dtype's machine epsilon for every coordinate of theta."""
         eps = np.empty(self.vector.size)
