@@ -22,6 +22,7 @@ from .core.match import flatten_like
 from .core.schemes import BACKWARD, CENTRAL, FIVE_POINT, FORWARD, Scheme
 from .core.steps import AUTO, Step, absolute, relative
 from .errors import (
+    CheckInterrupted,
     GradientCheckError,
     InvalidProblemError,
     LossError,
@@ -37,6 +38,7 @@ __all__ = [
     "CENTRAL",
     "FIVE_POINT",
     "FORWARD",
+    "CheckInterrupted",
     "Derivative",
     "Element",
     "Evidence",

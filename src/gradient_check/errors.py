@@ -26,3 +26,38 @@ class StepError(GradientCheckError, ValueError):
 class MissingDependencyError(GradientCheckError, ImportError):
     """An optional part (an adapter, the command line, plots) needs a library that is not
     installed; the message names the extra that installs it."""
+
+
+class CheckInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a check; the parameters and every random generator's state were
+    restored before this was raised. A KeyboardInterrupt, so code that stops on Ctrl-C
+    still stops; catch it to read what was measured before the interrupt:
+
+    * ``stage``: the stage that was running ("probes", "differences", "refinement" or
+      "localisation");
+    * ``evaluations``: evaluations of f made, by stage, in the stages' order. A finished
+      stage's count is exact; the running stage's counts the batches of points that had
+      returned (a batch cut short by the interrupt counts none of its points);
+    * ``done`` and ``expected``: their sum, and the evaluations the check had planned
+      (0 until the plan was known, which is after the probes);
+    * ``covered``: the coordinates of theta (half-open ranges ``(start, stop)`` in
+      ``flatten(params)``'s order) whose first central differences were all measured; a
+      directional, sampled or localising check, which measures directions, covers none.
+    """
+
+    def __init__(
+        self,
+        stage: str,
+        evaluations: dict[str, int],
+        expected: int = 0,
+        covered: tuple[tuple[int, int], ...] = (),
+    ) -> None:
+        self.stage, self.evaluations = stage, dict(evaluations)
+        self.done, self.expected, self.covered = sum(self.evaluations.values()), expected, covered
+        planned = f" of {expected}" if expected else ""
+        coordinates = sum(stop - start for start, stop in covered)
+        measured = f", {coordinates} coordinates' differences measured" if covered else ""
+        super().__init__(
+            f"check interrupted during {stage} after {self.done}{planned} evaluations"
+            f"{measured}; parameters and random state restored"
+        )

@@ -1,6 +1,8 @@
 """Checks run on executors' workers: a process pool and a two-worker dask cluster give the
 serial run's report, leave the parameters as they were, and cancel on Ctrl-C."""
 
+import multiprocessing
+import os
 from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
@@ -9,6 +11,10 @@ import pytest
 import gradient_check as gc
 import gradient_check.adapters.executors
 from gradient_check import InvalidProblemError, Outcome
+from gradient_check.adapters.executors import evaluator as executor_evaluator
+from gradient_check.adapters.executors import single_threaded
+from gradient_check.core.workspace import Workspace
+from gradient_check.errors import CheckInterrupted
 
 RNG = np.random.default_rng(11)
 X = RNG.standard_normal((40, 6))
@@ -31,6 +37,13 @@ def problem():
     return params, g
 
 
+@pytest.fixture(autouse=True)
+def on_the_workers(monkeypatch):
+    """Every batch of more than one point goes to the workers (a cheap loss's batches
+    would otherwise be evaluated in this process)."""
+    monkeypatch.setattr(executor_evaluator, "LOCAL_SECONDS", 0.0)
+
+
 @pytest.fixture(scope="module")
 def dask_executor():
     distributed = pytest.importorskip("distributed")
@@ -48,7 +61,8 @@ def test_a_process_pool_gives_the_serial_report(mode):
     params, g = problem()
     before = {k: v.copy() for k, v in params.items()}
     serial = gc.check(loss, params, g, mode=mode)
-    with ProcessPoolExecutor(2) as pool:
+    spawn = multiprocessing.get_context("spawn")  # a fork after jax's threads warns
+    with ProcessPoolExecutor(2, mp_context=spawn, initializer=single_threaded) as pool:
         pooled = gc.check(loss, params, g, mode=mode, executor=pool)
     assert str(pooled) == str(serial) and pooled.evaluations == serial.evaluations
     assert pooled.outcome is Outcome.WRONG
@@ -66,17 +80,18 @@ def test_a_dask_cluster_gives_the_serial_report(dask_executor):
 
 
 class Interrupting:
-    """An executor whose second result is a Ctrl-C; it records what was cancelled."""
+    """An executor that runs its first task, answers Ctrl-C for the second, and leaves the
+    rest pending; it records every future."""
 
     def __init__(self):
         self.futures = []
 
     def submit(self, fn, *args):
         future = Future()
-        if len(self.futures) == 1:
-            future.set_exception(KeyboardInterrupt())
-        else:
+        if len(self.futures) == 0:
             future.set_result(fn(*args))
+        elif len(self.futures) == 1:
+            future.set_exception(KeyboardInterrupt())
         self.futures.append(future)
         return future
 
@@ -85,9 +100,44 @@ def test_ctrl_c_cancels_outstanding_work_and_restores_the_parameters():
     params, g = problem()
     before = {k: v.copy() for k, v in params.items()}
     executor = Interrupting()
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(CheckInterrupted) as caught:
         gc.check(loss, params, g, executor=executor)
     assert all(np.array_equal(params[k], before[k]) for k in params)
+    left = executor.futures[2:]
+    assert left and all(future.cancelled() for future in left)
+    assert caught.value.stage == "probes"  # the noise table is the first batch sent
+
+
+def test_small_batches_stay_in_this_process(monkeypatch):
+    """A batch cheaper than a round trip is evaluated here: with a cheap loss, nothing is
+    submitted, and the report is the serial one."""
+    monkeypatch.setattr(executor_evaluator, "LOCAL_SECONDS", 10.0)
+    params, g = problem()
+    executor = Interrupting()  # any submit would be interrupted
+    assert str(gc.check(loss, params, g, executor=executor)) == str(gc.check(loss, params, g))
+    assert executor.futures == []
+
+
+def test_chunks_last_at_most_a_task_and_cover_the_batch():
+    params, _ = problem()
+    evaluator = executor_evaluator.ExecutorEvaluator(
+        Interrupting(), loss, Workspace(params, gc.flatten(params)), None
+    )
+    evaluator.seconds, evaluator.timed = 0.5, 10  # 50 ms per evaluation
+    pieces = evaluator.chunks(1000, 2)
+    assert all(s.stop - s.start <= 10 for s in pieces)  # 10 rows x 2 points x 50 ms = 1 s
+    assert [i for s in pieces for i in range(s.start, s.stop)] == list(range(1000))
+
+
+def test_single_threaded_limits_blas_and_the_environment(monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    for name in executor_evaluator.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    with threadpoolctl.threadpool_limits(None):  # restores the limits afterwards
+        executor_evaluator.single_threaded()
+        blas = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+        assert blas and all(p["num_threads"] == 1 for p in blas)
+    assert all(os.environ[name] == "1" for name in executor_evaluator.THREAD_VARIABLES)
 
 
 def test_an_object_without_submit_is_refused():

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core.engine import Settings, make_settings
-from ..core.evaluate import guard_parameters
+from ..core.evaluate import AUTO_PROGRESS, guard_parameters
 from ..core.flatten import ParameterVector, flatten, leaves
 from ..core.judge import DEFAULT_MARGIN
 from ..core.outputs import OutputSpec, read_like, vector_spec
@@ -48,7 +48,7 @@ OPTION_DEFAULTS = {
     "samples": DEFAULT_SAMPLES,
     "budget": None,
     "executor": None,
-    "progress": None,
+    "progress": AUTO_PROGRESS,
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..core.engine import Settings, make_settings, restores_rng, run_check
+from ..core.evaluate import AUTO_PROGRESS
 from ..core.flatten import flatten
 from ..core.judge import DEFAULT_MARGIN
 from ..core.match import flatten_like
@@ -60,7 +61,7 @@ def check(
     samples: int = DEFAULT_SAMPLES,
     budget: int | str | None = None,
     executor: Any = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = AUTO_PROGRESS,
 ) -> Report:
     """Check ``grads`` against finite differences of ``loss`` at ``params``.
 
@@ -92,8 +93,27 @@ def check(
             screening, then the wrong elements found by halving); see checks/modes.py.
         budget: evaluations (an int) or time ("30s", "2 min"): picks the mode that fits.
         executor: run the evaluations on a concurrent.futures.Executor (a process pool, or
-            dask's ``Client(...).get_executor()``); needs gradient_check.adapters.executors.
-        progress: called with (evaluations done, expected) as the check runs.
+            dask's ``Client(...).get_executor()``): the loss and params are pickled once per
+            worker (cloudpickle), results are identical to the serial run's. Give each
+            worker one BLAS/OpenMP thread, or the workers' numpy fights for the cores:
+            ``ProcessPoolExecutor(n, initializer=gradient_check.adapters.executors.
+            single_threaded)``; a dask ``LocalCluster`` does it itself (OMP_NUM_THREADS=1,
+            OPENBLAS_NUM_THREADS=1 and MKL_NUM_THREADS=1 in each worker's environment;
+            its MALLOC_TRIM_THRESHOLD_ there can make a numpy loss with large temporaries
+            markedly slower: see benchmarks/bench_executors.py).
+            The executor is the caller's: it is used, never shut down.
+        progress: called with (evaluations done, expected) as the check runs; None for
+            nothing. The default (``core.evaluate.AUTO_PROGRESS``, shown as 'auto') is a rich
+            progress bar on stderr with the count and ETA of evaluations, drawn only when
+            stderr is a terminal and once the check has run about two seconds: silent when
+            piped, in tests and in notebooks' captured output. It is resolved when the check
+            starts, through a registry filled by gradient_check.render.progress, so
+            ``import gradient_check`` does not import rich.
+
+    Ctrl-C: the parameters and the random generators' states are restored, outstanding
+    executor work is cancelled, and ``gradient_check.errors.CheckInterrupted`` (a
+    KeyboardInterrupt) is raised carrying what was measured: evaluations by stage, the
+    planned total, and the coordinates whose differences were measured.
 
     Returns:
         A ``Report``; ``report.ok`` is the verdict, ``print(report)`` the table.

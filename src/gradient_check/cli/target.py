@@ -83,6 +83,12 @@ def _load_file(path: Path) -> types.ModuleType:
     except Exception as error:
         del sys.modules[name]
         raise NotChecked(f"running {str(path)!r} raised {described_error(error)}") from error
+    # no worker (--workers, --scheduler) can import a file loaded by path: its functions
+    # travel by value
+    with contextlib.suppress(ImportError):
+        import cloudpickle
+
+        cloudpickle.register_pickle_by_value(module)
     return module
 
 

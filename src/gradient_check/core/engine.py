@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import CheckInterrupted
 from ..report import Report
 from .analytic import AnalyticFn, analytic_rows
 from .domain import DomainRetries
@@ -62,29 +63,80 @@ def run_check(
     restored (the localising mode); ``vector`` is ``flatten(params)`` when the caller has it
     (theta is then not flattened twice).
     """
+    counted: list[Counted] = []  # the evaluator, once made: what a Ctrl-C leaves
+    try:
+        return _checked(
+            f,
+            params,
+            analytic,
+            settings,
+            counted,
+            kind=kind,
+            scalar=scalar,
+            what=what,
+            extra=extra,
+            directions=directions,
+            problems=problems,
+            analytic_noise=analytic_noise,
+            inspect=inspect,
+            vector=vector,
+        )
+    except KeyboardInterrupt as interrupt:
+        # raised here, after the workspace and the RNG guard restored what they hold
+        if isinstance(interrupt, CheckInterrupted):
+            raise
+        stopped = counted[0].interrupted() if counted else CheckInterrupted("probes", {"probes": 0})
+        raise stopped from interrupt
+    finally:
+        for evaluator in counted:
+            evaluator.close()
+
+
+def _checked(
+    f: Callable[[Any], Any],
+    params: Any,
+    analytic: AnalyticFn,
+    settings: Settings,
+    counted: list[Counted],
+    *,
+    kind: str,
+    scalar: bool,
+    what: str,
+    extra: dict | None,
+    directions: int | Callable[..., Any] | None,
+    problems: tuple[str, ...],
+    analytic_noise: float,
+    inspect: Callable[..., Any] | None,
+    vector: ParameterVector | None,
+) -> Report:
+    """run_check's body; the Counted evaluator is put in ``counted`` as soon as it exists."""
     vector = flatten(params) if vector is None else vector
     scheme = settings.scheme
     with RngGuard() as rng_guard, centred(f, params, vector, settings.promote, what, scalar) as at:
         evaluator = evaluator_of(settings, f, at.workspace, at.spec)
+        counted.append(evaluator)
         rng = np.random.default_rng(settings.seed)
         probes = probe(f, at, evaluator, settings, rng_guard)
         plan = plan_probes(
             vector, probes.steps, probes.eps, directions, settings, rng, probes.scales
         )
-        if isinstance(evaluator, Counted):  # counted for a progress display
-            per = settings.scheme.evaluations_per_element
-            evaluator.expected = evaluator.done + per * plan.steps.size
+        evaluator.by_stage["probes"] = sum(count for _, count in probes.evaluations)
+        per = settings.scheme.evaluations_per_element
+        evaluator.expected = evaluator.done + per * plan.steps.size
+        evaluator.enter("differences")
         rows, eps = analytic_rows(analytic, params, vector, at.workspace, at.spec, plan.matrix)
         errors = error_model(rows, eps, analytic_noise, probes.sigma, scheme, settings.margin)
         domain = DomainRetries()  # elements outside f's domain at theta +/- h, retried
         first, errors = first_differences(
             evaluator, at, plan, rows, errors, settings, probes.flat, domain, probes.unseen
         )
+        evaluator.enter("refinement")
         measure = measure_plan(evaluator, at, scheme, plan, domain)
         refinement = refine_doubt(rows, first, errors, measure, scheme.order, at.f0)
         judged = Judged(rows, first, errors, refinement)
         more_notes, more = ((), ())
         if inspect is not None:  # a mode that measures more in this run (localisation)
+            evaluator.enter("localisation")
             more_notes, more = inspect(evaluator, at, plan, judged, probes.steps)
         check_unchanged(at.workspace)
         made = probes.evaluations + first.evaluations + refinement.evaluations + more

@@ -9,13 +9,14 @@ methods and the rest of the path does not change.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import InvalidProblemError, LossError
+from ..errors import CheckInterrupted, InvalidProblemError, LossError
 from .flatten import ParameterVector, leaf_at, real_view
 from .outputs import OutputSpec
 from .workspace import Workspace, bitwise_equal, saved_values, unreadable_output
@@ -150,9 +151,49 @@ def register_executor_evaluator(factory: Callable[..., Evaluator]) -> None:
         EXECUTOR_EVALUATORS.append(factory)
 
 
-def evaluator_of(settings: Any, f: Callable[[Any], Any], workspace: Workspace, spec: OutputSpec):
+PIECE_SECONDS = 0.25  # the in-place loop reports progress (and covered points) this often
+FIRST_PIECE = 8  # points of a batch in its first piece; doubled while pieces are quick
+
+
+class AutoProgress:
+    """``check``'s default ``progress``: when a check starts, the display registered by
+    gradient_check.render.progress (a rich bar on stderr, drawn only on a terminal and only
+    once the check has run about two seconds), or nothing where none is registered or
+    stderr is not a terminal. A callable, so Settings take it as any progress callback."""
+
+    def __call__(self, done: int, expected: int) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "'auto'"
+
+
+AUTO_PROGRESS = AutoProgress()
+# Factories () -> progress callable or None, for AUTO_PROGRESS: core imports no renderer;
+# gradient_check.render.progress registers its factory on import.
+PROGRESS_DISPLAYS: list[Callable[[], Callable[[int, int], None] | None]] = []
+
+
+def register_progress_display(factory: Callable[[], Callable[[int, int], None] | None]) -> None:
+    """Make ``factory()`` (a progress callable, or None for none) what AUTO_PROGRESS means."""
+    if factory not in PROGRESS_DISPLAYS:
+        PROGRESS_DISPLAYS.append(factory)
+
+
+def progress_of(progress: Callable[[int, int], None] | None) -> Callable[[int, int], None] | None:
+    """The progress callback a check reports to: ``progress``, or for AUTO_PROGRESS the
+    registered display's (None when there is none)."""
+    if isinstance(progress, AutoProgress):
+        return PROGRESS_DISPLAYS[-1]() if PROGRESS_DISPLAYS else None
+    return progress
+
+
+def evaluator_of(
+    settings: Any, f: Callable[[Any], Any], workspace: Workspace, spec: OutputSpec
+) -> Counted:
     """The check's evaluator: the adapter's factory, the registered executor evaluator for
-    ``settings.executor``, or the in-place loop; counted for ``settings.progress``."""
+    ``settings.executor``, or the in-place loop; counted by stage, for ``settings.progress``
+    and for what a Ctrl-C leaves (errors.CheckInterrupted)."""
     if settings.evaluator is not None:
         evaluator = settings.evaluator(f, workspace, spec)
     elif settings.executor is not None:
@@ -164,31 +205,126 @@ def evaluator_of(settings: Any, f: Callable[[Any], Any], workspace: Workspace, s
         evaluator = EXECUTOR_EVALUATORS[-1](settings.executor, f, workspace, spec)
     else:
         evaluator = InPlaceEvaluator(f, workspace, spec)
-    return evaluator if settings.progress is None else Counted(evaluator, settings.progress)
+    return Counted(evaluator, progress_of(settings.progress))
 
 
 class Counted:
-    """An evaluator that reports its points to ``progress(done, expected)``; the engine sets
-    ``expected`` once the plan is known (0 until then)."""
+    """An evaluator that counts its points by the check's stage and reports them to
+    ``progress(done, expected)``; the engine names the stage and sets ``expected`` once
+    the plan is known (0 until then).
 
-    def __init__(self, inner: Evaluator, progress: Callable[[int, int], None]) -> None:
-        self.inner, self.progress, self.done, self.expected = inner, progress, 0, 0
+    The in-place loop's batches are run in pieces (FIRST_PIECE points, doubled while a
+    piece takes under PIECE_SECONDS / 2), so that progress moves and a Ctrl-C loses at most
+    one piece; an evaluator with an ``on_done`` attribute (the executors') reports its own
+    points as they return; any other is called with whole batches, as without counting.
+    During the "differences" stage the coordinates measured are kept as ranges.
+    """
+
+    def __init__(
+        self, inner: Evaluator, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        self.inner, self.progress, self.expected = inner, progress, 0
+        self.stage, self.by_stage = "probes", {"probes": 1}  # the centre, evaluated first
+        self.runs: list[list[int]] = []  # [start, stop) ranges of measured coordinates
+        self.piece = FIRST_PIECE
+        self.splits = isinstance(inner, InPlaceEvaluator)
+        self.itself = hasattr(inner, "on_done")
+        if self.itself:
+            inner.on_done = self.count
+
+    @property
+    def done(self) -> int:
+        return sum(self.by_stage.values())
+
+    def enter(self, stage: str) -> None:
+        """Count what follows in ``stage``."""
+        self.stage = stage
+        self.by_stage.setdefault(stage, 0)
 
     def count(self, points: int) -> None:
-        self.done += points
-        self.progress(self.done, max(self.expected, self.done))
+        self.by_stage[self.stage] += points
+        if self.progress is not None:
+            self.progress(self.done, max(self.expected, self.done))
+
+    def pieces(self, size: int, points_per_row: int, run: Callable[[slice], None]) -> None:
+        """Run rows [0, size) through ``run`` in pieces, counting each."""
+        start = 0
+        while start < size:
+            rows = max(1, self.piece // points_per_row) if self.splits else size
+            part = slice(start, min(size, start + rows))
+            began = time.perf_counter()
+            run(part)
+            if self.splits and time.perf_counter() - began < PIECE_SECONDS / 2:
+                self.piece *= 2
+            if not self.itself:
+                self.count((part.stop - part.start) * points_per_row)
+            start = part.stop
 
     def at_coordinates(
         self, coordinates: np.ndarray, values: np.ndarray, out: np.ndarray | None = None
     ) -> np.ndarray:
-        found = self.inner.at_coordinates(coordinates, values, out)
-        self.count(int(np.prod(values.shape)))
-        return found
+        if len(coordinates) == 0:
+            return self.inner.at_coordinates(coordinates, values, out)
+        held: list[np.ndarray] = [] if out is None else [out]
+
+        def run(part: slice) -> None:
+            if not held:  # the first piece says how many outputs f has
+                found = self.inner.at_coordinates(coordinates[part], values[part])
+                held.append(np.empty((*values.shape, found.shape[-1])))
+                held[0][part] = found
+            else:
+                self.inner.at_coordinates(coordinates[part], values[part], held[0][part])
+            if self.stage == "differences":
+                self.cover(coordinates[part])
+
+        per = int(np.prod(values.shape[1:], dtype=int))
+        self.pieces(len(coordinates), max(1, per), run)
+        return held[0]
 
     def at_thetas(self, thetas: np.ndarray, where: Callable[[int], str]) -> np.ndarray:
-        found = self.inner.at_thetas(thetas, where)
-        self.count(thetas.shape[0])
-        return found
+        if thetas.shape[0] == 0:
+            return self.inner.at_thetas(thetas, where)
+        found: list[np.ndarray] = []
+
+        def run(part: slice) -> None:
+            found.append(self.inner.at_thetas(thetas[part], lambda j: where(part.start + j)))
+
+        self.pieces(thetas.shape[0], 1, run)
+        return found[0] if len(found) == 1 else np.concatenate(found)
+
+    def cover(self, coordinates: np.ndarray) -> None:
+        """Add ``coordinates`` to the measured ranges (a retry inside the last range adds
+        nothing)."""
+        if coordinates.size == 0:
+            return
+        breaks = np.flatnonzero(np.diff(coordinates) != 1) + 1
+        for run in np.split(coordinates, breaks):
+            low, high = int(run[0]), int(run[-1]) + 1
+            last = self.runs[-1] if self.runs else None
+            if last is not None and last[0] <= low <= last[1]:
+                last[1] = max(last[1], high)
+            else:
+                self.runs.append([low, high])
+
+    def covered(self) -> tuple[tuple[int, int], ...]:
+        """The measured coordinates as sorted, disjoint [start, stop) ranges."""
+        merged: list[list[int]] = []
+        for low, high in sorted(self.runs):
+            if merged and low <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], high)
+            else:
+                merged.append([low, high])
+        return tuple((low, high) for low, high in merged)
+
+    def interrupted(self) -> CheckInterrupted:
+        """What was measured before a Ctrl-C, as the exception that says so."""
+        return CheckInterrupted(self.stage, self.by_stage, self.expected, self.covered())
+
+    def close(self) -> None:
+        """End the progress display, if it has an end."""
+        close = getattr(self.progress, "close", None)
+        if callable(close):
+            close()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

@@ -7,9 +7,12 @@ Each registers the forms it draws in ``report.FORMS`` on import, so a data class
 plain text ``print(report)`` shows; ``render.console`` styles the same pieces with rich;
 ``render.sweep`` is the text of a step-size sweep; ``render.serialise`` the JSON-ready
 documents (their schemas ship beside it: ``report_schema()``); ``render.html`` the
-self-contained page, with ``render.charts`` and ``render.heatmap`` drawing its SVG.
+self-contained page, with ``render.charts`` and ``render.heatmap`` drawing its SVG;
+``render.progress`` registers the terminal progress bar a check's default ``progress``
+draws (rich is imported only when a bar is drawn).
 """
 
+from . import progress  # noqa: F401  (registers the terminal progress bar)
 from .html import render_html
 from .serialise import report_schema, sweep_schema
 from .sweep import render_sweep

@@ -12,8 +12,8 @@ an executor is first used), so ``check(loss, params, grads, executor=pool)`` jus
 from __future__ import annotations
 
 from ...core.evaluate import register_executor_evaluator
-from .evaluator import ExecutorEvaluator
+from .evaluator import ExecutorEvaluator, single_threaded
 
 register_executor_evaluator(ExecutorEvaluator)
 
-__all__ = ["ExecutorEvaluator"]
+__all__ = ["ExecutorEvaluator", "single_threaded"]

@@ -23,7 +23,7 @@ from ...errors import InvalidProblemError
 from ...report import Report
 from .jacobians import NAMES, Jacobians, compare_modes, mode_choice
 from .precision import precision_of, x64_enabled
-from .problem import Problem, batched_choice, prepare, refuse_promote
+from .problem import batched_choice, prepare, refuse_promote
 
 
 @restores_rng

@@ -1,0 +1,113 @@
+"""Ctrl-C in the middle of a check: the parameters bitwise and numpy's global generator
+restored, and CheckInterrupted carrying how far the check got (engine.run_check,
+evaluate.Counted)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gradient_check as gc
+from gradient_check.core.evaluate import Counted, InPlaceEvaluator
+from gradient_check.core.outputs import scalar_spec
+from gradient_check.core.workspace import Workspace
+from gradient_check.errors import CheckInterrupted
+
+N = 40  # coordinates: W (5 x 6) float64 with a -0.0, b (10,) float32
+
+
+def params():
+    W = np.linspace(-1.0, 1.0, 30).reshape(5, 6)
+    W[2, 3] = -0.0
+    return {"W": W, "b": np.linspace(0.1, 1.0, 10).astype(np.float32)}
+
+
+def loss(p):
+    return float(np.sum(np.sin(p["W"])) + np.sum(np.asarray(p["b"], dtype=np.float64) ** 2))
+
+
+def grads(p):
+    return {"W": np.cos(p["W"]), "b": 2 * np.asarray(p["b"], dtype=np.float64)}
+
+
+def stopping_at(n):
+    """``loss`` whose n-th call draws from numpy's global generator, then raises Ctrl-C."""
+    calls = []
+
+    def f(p):
+        calls.append(1)
+        if len(calls) == n:
+            np.random.random(3)  # the generator moves: it must be put back
+            raise KeyboardInterrupt
+        return loss(p)
+
+    return f, calls
+
+
+def calls_of_a_full_check():
+    f, calls = stopping_at(-1)
+    gc.check(f, params(), grads(params()))
+    return len(calls)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_an_interrupt_anywhere_restores_everything_and_says_how_far(data):
+    total = calls_of_a_full_check()
+    n = data.draw(st.integers(1, total))
+    p = params()
+    before = {k: v.tobytes() for k, v in p.items()}
+    np.random.seed(7)
+    state = np.random.get_state()
+    f, _ = stopping_at(n)
+    with pytest.raises(CheckInterrupted) as caught:
+        gc.check(f, p, grads(params()))
+    stopped = caught.value
+    assert isinstance(stopped, KeyboardInterrupt)
+    assert {k: v.tobytes() for k, v in p.items()} == before
+    after = np.random.get_state()
+    assert after[0] == state[0] and np.array_equal(after[1], state[1]) and after[2:] == state[2:]
+    assert stopped.done == sum(stopped.evaluations.values()) <= n - 1  # the n-th never returned
+    assert stopped.stage in stopped.evaluations and stopped.stage in str(stopped)
+    measured = sum(stop - start for start, stop in stopped.covered)
+    assert 2 * measured <= stopped.evaluations.get("differences", 0)
+    assert all(0 <= a < b <= N for a, b in stopped.covered)
+
+
+def test_an_interrupt_in_the_differences_says_which_coordinates_were_measured():
+    f, _ = stopping_at(-1)
+    report = gc.check(f, params(), grads(params()))
+    probes = sum(v for k, v in report.evaluations.items() if k != "differences")
+    f, _ = stopping_at(probes + 2 * 25 + 1)  # inside coordinate 25's difference
+    with pytest.raises(CheckInterrupted) as caught:
+        gc.check(f, params(), grads(params()))
+    stopped = caught.value
+    assert stopped.stage == "differences" and stopped.expected >= probes + 2 * N
+    assert stopped.covered and stopped.covered[0][0] == 0 and stopped.covered[-1][1] <= 25
+    assert "coordinates' differences measured" in str(stopped)
+
+
+def test_an_interrupt_at_the_centre_is_still_a_check_interrupted():
+    f, _ = stopping_at(1)
+    with pytest.raises(CheckInterrupted) as caught:
+        gc.check(f, params(), grads(params()))
+    assert caught.value.stage == "probes" and caught.value.done == 0
+
+
+def test_the_in_place_loop_reports_progress_in_pieces():
+    """One batch of many points is counted piece by piece, in order, up to its size (the
+    centre, evaluated before any batch, counts 1)."""
+    p = params()
+    workspace = Workspace(p, gc.flatten(p))
+    spec = scalar_spec(loss(p))
+    seen = []
+    counted = Counted(InPlaceEvaluator(loss, workspace, spec), lambda d, e: seen.append(d))
+    counted.enter("differences")
+    coordinates = np.arange(N)
+    values = workspace.values()[coordinates, None] + np.array([-1e-3, 1e-3])
+    found = counted.at_coordinates(coordinates, workspace.stored(coordinates, values))
+    assert found.shape == (N, 2, 1) and len(seen) > 1
+    assert seen == sorted(seen) and seen[-1] == 1 + 2 * N
+    assert counted.covered() == ((0, N),)
