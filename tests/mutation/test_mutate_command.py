@@ -1,5 +1,6 @@
 """`gradient-check mutate`: the reference networks, or a user's backward, printed with rich."""
 
+import json
 import textwrap
 
 from click.testing import CliRunner
@@ -49,3 +50,19 @@ def test_cli_mutate_a_user_target_and_its_errors(tmp_path, monkeypatch):
     assert runner.invoke(cli, ["mutate", "--target", "usermodel"]).exit_code != 0
     missing = runner.invoke(cli, ["mutate", "--target", "usermodel:nothing"])
     assert missing.exit_code != 0 and "lacks nothing" in missing.output
+
+
+def test_cli_mutate_writes_every_mutants_outcome_as_json(tmp_path):
+    path = tmp_path / "mutants.json"
+    result = CliRunner().invoke(
+        cli, ["mutate", "--max-mutants", "2", "--family", "flip-sign", "--json", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(path.read_text())
+    assert data["schema"] == "gradient-check/mutation/1" and data["target"] == "all"
+    mutants = [m for report in data["reports"] for m in report["mutants"]]
+    assert len(mutants) == sum(data["counts"].values()) > 0
+    assert {m["outcome"] for m in mutants} <= {"caught", "crashed", "equivalent"}
+    assert data["counts"]["survived"] == 0 and data["score"] == 1.0
+    refused = CliRunner().invoke(cli, ["mutate", "--json", str(tmp_path / "no" / "m.json")])
+    assert refused.exit_code == 2 and "create it first" in refused.output

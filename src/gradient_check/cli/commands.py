@@ -23,6 +23,7 @@ from .outputs import (
     output_options,
     require_outputs,
     require_writable,
+    write_json,
     write_outputs,
 )
 from .status import FAILED, PASSED
@@ -96,6 +97,13 @@ def demo(sections: tuple[str, ...], width: int | None) -> None:
     is_flag=True,
     help="On an error, print its traceback above the one-line message.",
 )
+@click.option(
+    "--json",
+    "json_path",
+    metavar="PATH",
+    default=None,
+    help="Also write every mutant's outcome as JSON to PATH ('-' for stdout: tables to stderr).",
+)
 @click.option("--width", type=click.IntRange(min=20), default=None, help=WIDTH_HELP)
 @click.pass_context
 def mutate(
@@ -105,19 +113,28 @@ def mutate(
     max_mutants: int | None,
     verbose: bool,
     show_traceback: bool,
+    json_path: str | None,
     width: int | None,
 ) -> None:
     from ..mutation.console import print_mutation_reports
     from ..mutation.report import overall
     from .mutants import print_unjudged
 
-    console = Console(width=width)
+    console = console_for(width, json_path)
     with refusals(show_traceback):
+        require_outputs(json=json_path)
         reports = mutation_reports(console, target, list(families) or None, max_mutants)
     print_mutation_reports(console, reports)
     if verbose:
         print_unjudged(console, reports)
-    ctx.exit(FAILED if overall(reports).survivors else PASSED)
+    everything = overall(reports)
+    if json_path is not None:
+        data = everything.to_dict()  # the overall counts and score; mutants by report
+        data["mutants"] = []
+        data["reports"] = [report.to_dict() for report in reports]
+        with refusals(show_traceback):
+            write_json(data, json_path)
+    ctx.exit(FAILED if everything.survivors else PASSED)
 
 
 def mutation_reports(
