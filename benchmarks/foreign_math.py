@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.special as sp
-from foreign_corpus import finish as _finish
-from foreign_corpus import rng_of
+from foreign_case import finish as _finish
+from foreign_case import rng_of
 
 # ----------------------------------------------------------------------------------------
 # Piecewise

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.optimize
 import torch
-from foreign_corpus import Case, rng_of, seed_of
+from foreign_case import Case, rng_of, seed_of
 
 # ----------------------------------------------------------------------------------------
 # scikit-learn

@@ -28,7 +28,7 @@ import itertools
 
 import numpy as np
 import torch
-from foreign_corpus import Case, Skip, seed_of
+from foreign_case import Case, Skip, seed_of
 from torch.utils._pytree import tree_flatten, tree_unflatten
 
 MAX_N = 512  # differentiable input elements per sample

@@ -152,7 +152,7 @@ CLOSED_FORM = ("piecewise", "stationary", "scales")
 
 def _labels(case, out_shape) -> dict:
     """Our element labels -> (row, column) of the flat derivative matrix."""
-    from foreign_corpus import _label
+    from foreign_corpus import element_label as _label
 
     cols, start = [], 0
     for name, x in zip(case.names, case.point):

@@ -15,8 +15,8 @@ from __future__ import annotations
 import mpmath as mp
 import numpy as np
 import scipy.special as sp
-from foreign_corpus import finish as _finish
-from foreign_corpus import rng_of
+from foreign_case import finish as _finish
+from foreign_case import rng_of
 
 MAGNITUDES = (1e-8, 1e-4, 1e-2, 1.0, 10.0, 1e2, 1e4, 1e8)
 QUICK_MAGNITUDES = (1e-8, 1.0, 1e4)
