@@ -3,7 +3,7 @@ serial run's report, leave the parameters as they were, and cancel on Ctrl-C."""
 
 import multiprocessing
 import os
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -118,6 +118,21 @@ def test_small_batches_stay_in_this_process(monkeypatch):
     assert executor.futures == []
 
 
+def test_threads_of_one_worker_each_perturb_their_own_copy():
+    """A thread pool (or a dask worker with several threads) runs tasks at once in one
+    process: sharing one copy of theta, they saw each other's perturbations."""
+
+    def slow(p):  # a Python loop: threads switch inside it, between reads of theta
+        return float(sum(np.sin(x) ** 2 for x in p["w"]))
+
+    w = np.random.default_rng(3).standard_normal(300)
+    grad = {"w": np.sin(2 * w)}
+    serial = gc.check(slow, {"w": w}, grad)
+    with ThreadPoolExecutor(4) as pool:
+        threaded = [gc.check(slow, {"w": w}, grad, executor=pool) for _ in range(2)]
+    assert serial.ok and all(str(report) == str(serial) for report in threaded)
+
+
 def test_chunks_last_at_most_a_task_and_cover_the_batch():
     params, _ = problem()
     evaluator = executor_evaluator.ExecutorEvaluator(
@@ -132,7 +147,8 @@ def test_chunks_last_at_most_a_task_and_cover_the_batch():
 def test_single_threaded_limits_blas_and_the_environment(monkeypatch):
     threadpoolctl = pytest.importorskip("threadpoolctl")
     for name in executor_evaluator.THREAD_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")  # recorded, so the variable is restored (or removed)
+        monkeypatch.delenv(name)
     with threadpoolctl.threadpool_limits(None):  # restores the limits afterwards
         executor_evaluator.single_threaded()
         blas = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]

@@ -22,6 +22,7 @@ worker's environment by default.
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -42,8 +43,17 @@ TASK_SECONDS = 1.0  # a chunk's evaluations take at most about this long
 LOCAL_SECONDS = 0.05  # a batch cheaper than this is evaluated here: no round trip
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 MISSING = "missing"  # a worker's answer when it does not hold the check's payload
-KEEP = 2  # checks' payloads a worker keeps (the current one and one before)
-_CACHE: OrderedDict[str, tuple[Any, Workspace, OutputSpec]] = OrderedDict()
+KEEP = 2  # checks' payloads a worker thread keeps (the current one and one before)
+# Per thread: a worker that runs tasks on several threads (dask's default, a thread pool)
+# must not perturb one shared copy of theta from two tasks at once.
+_LOCAL = threading.local()
+
+
+def _cache() -> OrderedDict[str, tuple[Any, Workspace, OutputSpec]]:
+    """This thread's payloads: f, its own workspace around its own copy of the parameters."""
+    if not hasattr(_LOCAL, "cache"):
+        _LOCAL.cache = OrderedDict()
+    return _LOCAL.cache
 
 
 def worker_count(executor: Any) -> int:
@@ -64,15 +74,16 @@ def _install(token: str, payload: bytes) -> tuple[Any, Workspace, OutputSpec]:
 
     f, live, spec = pickle.loads(payload)
     workspace = Workspace(live, flatten(live), promote=False)
-    _CACHE[token] = (f, workspace, spec)
-    while len(_CACHE) > KEEP:
-        _CACHE.popitem(last=False)
-    return _CACHE[token]
+    cache = _cache()
+    cache[token] = (f, workspace, spec)
+    while len(cache) > KEEP:
+        cache.popitem(last=False)
+    return cache[token]
 
 
 def run_task(token: str, payload: bytes | None, kind: str, data: tuple) -> Any:
     """On a worker: f's outputs for one chunk, or MISSING without the payload."""
-    held = _CACHE.get(token)
+    held = _cache().get(token)
     if held is None:
         if payload is None:
             return MISSING
