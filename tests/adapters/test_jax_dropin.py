@@ -8,7 +8,7 @@ import jax.test_util
 import numpy as np
 import pytest
 
-from gradient_check import InvalidProblemError
+from gradient_check import GradientCheckError, InvalidProblemError
 from gradient_check.jax import CheckGradsError, check_grads
 
 X = np.array([0.4, -1.3, 0.9])
@@ -61,7 +61,7 @@ def test_a_wrong_rule_raises_an_assertion_error_carrying_the_report():
     with pytest.raises(AssertionError) as raised:
         check_grads(sin, (X,), order=2)
     error = raised.value
-    assert isinstance(error, CheckGradsError)
+    assert isinstance(error, CheckGradsError) and isinstance(error, GradientCheckError)
     assert str(error).startswith("check_grads failed at order 2: the Jacobian of JVP of f: fail:")
     assert "confirmed wrong" in str(error) and "rel. diff" in str(error)
     assert error.report.wrong and not error.report.ok

@@ -1,5 +1,6 @@
 """check_function: the Jacobian of every (output, input) pair of a function of tensors."""
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -117,3 +118,10 @@ def test_inputs_are_untouched_and_refusals_name_the_fix():
         check_function(torch.exp, x, tolerance=1e-3)
     with pytest.raises(StochasticLossError, match=r"torch\.manual_seed"):
         check_function(lambda t: torch.nn.functional.dropout(t, 0.5) + 1.0, x)
+
+
+def test_inputs_that_are_not_tensors_are_named_as_such():
+    with pytest.raises(InvalidProblemError, match="ndarray, not torch tensors"):
+        check_function(np.sin, np.ones(3))
+    with pytest.raises(InvalidProblemError, match="list, not torch tensors"):
+        check_function(lambda xs: xs[0], [torch.ones(3, requires_grad=True)])

@@ -213,3 +213,23 @@ def test_a_cuda_model_is_checked_on_its_device():
     net = model().cuda()
     assert check_module(net, loss_of(X.cuda(), y.cuda())).ok
     assert net.head.weight.device.type == "cuda"
+
+
+def test_a_loss_of_the_outer_model_instead_of_its_argument_is_refused():
+    """The likeliest closure slip: the loss ignores the copy it is given, so every
+    difference is zero and so is autograd's gradient of the copy; it used to pass."""
+    X, y = data()
+    net = model()
+    with pytest.raises(InvalidProblemError, match="not from a variable holding your model"):
+        check_module(net, lambda m: F.cross_entropy(net(X), y))
+
+
+def test_a_module_used_twice_is_refused_and_tied_parameters_are_checked():
+    shared = nn.Linear(5, 5).double()
+    twice = nn.Sequential(shared, nn.Tanh(), shared)
+    x = torch.randn(4, 5, dtype=torch.float64)
+    with pytest.raises(InvalidProblemError, match="same module as `0` and as `2`"):
+        check_module(twice, lambda m: m(x).pow(2).sum())
+    tied = nn.Sequential(nn.Linear(5, 5), nn.Tanh(), nn.Linear(5, 5)).double()
+    tied[2].weight = tied[0].weight
+    assert check_module(tied, lambda m: m(x).pow(2).sum()).ok

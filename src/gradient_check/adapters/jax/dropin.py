@@ -20,13 +20,13 @@ from typing import Any
 import jax
 import numpy as np
 
-from ...errors import InvalidProblemError
+from ...errors import GradientCheckError, InvalidProblemError
 from ...report import Outcome, Report
 from .function import check_function
 from .jacobians import mode_choice
 
 
-class CheckGradsError(AssertionError):
+class CheckGradsError(GradientCheckError, AssertionError):
     """``check_grads`` failed: the message is the failing check's headline and table;
     ``report`` is that check's Report, ``reports`` every one made up to it."""
 

@@ -56,6 +56,13 @@ class FunctionInputs:
                 self.where[name] = place
                 self.tensors[name] = value
         if not self.tensors:
+            if not any(isinstance(value, torch.Tensor) for _, _, value in places):
+                kinds = ", ".join(sorted({type(value).__name__ for _, _, value in places}))
+                raise InvalidProblemError(
+                    f"the inputs are {kinds or 'missing'}, not torch tensors: pass each input "
+                    "as a tensor argument, check_function(fn, x, y), with requires_grad=True "
+                    "on those to differentiate."
+                )
             raise InvalidProblemError(
                 "no input requires grad, so there is nothing to check: call "
                 ".requires_grad_() on the inputs to differentiate (the others are held fixed)."

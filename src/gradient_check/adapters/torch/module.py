@@ -54,6 +54,7 @@ class ModuleLoss:
 
     def __init__(self, model: torch.nn.Module, loss_fn: Callable[..., Any], dtype: Any) -> None:
         self.twin = model_copy(model, dtype)
+        refuse_reused_modules(self.twin)  # the copy keeps the model's sharing
         self.loss_fn = loss_fn
         self.wrapper = LossOf(self.twin, loss_fn)
         named = list(self.twin.named_parameters())
@@ -103,10 +104,35 @@ class ModuleLoss:
                         "must return a scalar: reduce it with .sum() or .mean()."
                     )
                 found = torch.autograd.grad(value.reshape(()), self.tensors, allow_unused=True)
+                if all(g is None for g in found):
+                    raise InvalidProblemError(
+                        "`loss_fn(m)` has a gradient, but not with respect to the model it is "
+                        "given: compute the loss from its argument (lambda m: "
+                        "F.mse_loss(m(x), y)), not from a variable holding your model."
+                    )
         return {
             name: np.zeros_like(self.params[name]) if g is None else numpy_copy(g, name)
             for name, g in zip(self.names, found, strict=True)
         }
+
+
+def refuse_reused_modules(model: torch.nn.Module) -> None:
+    """Refuse a module with parameters of its own reached by two paths (the same Linear
+    twice in a Sequential): a functional call rebinds its parameters per path, and the
+    gradient autograd gives the copy would not be the one the loss uses. Parameters
+    tied between two different modules are fine."""
+    seen: dict[int, str] = {}
+    for name, module in model.named_modules(remove_duplicate=False):
+        if not any(True for _ in module.parameters(recurse=False)):
+            continue
+        if id(module) in seen:
+            raise InvalidProblemError(
+                f"`model` reaches the same module as `{seen[id(module)]}` and as `{name}`; "
+                "check_module cannot check a module used twice yet: tie the parameters of two "
+                "modules instead, or check the function with gradient_check.torch."
+                "check_function(fn, *parameters)."
+            )
+        seen[id(module)] = name
 
 
 def check_module(
