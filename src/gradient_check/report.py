@@ -279,8 +279,14 @@ def _elements(count: int) -> str:
 
 
 def _counted(row: Row) -> str:
-    """``W1 (8 elements)``, or just ``W1`` where the count is unknown."""
-    return f"{row.block} ({_elements(row.wrong_count)})" if row.wrong_count else row.block
+    """``W1 (8 elements)``, ``W1 (2 random directions)`` for a directional check's row,
+    or just ``W1`` where the count is unknown."""
+    if not row.wrong_count:
+        return row.block
+    if row.wrong and all("·v[" in element.label for element in row.wrong):
+        many = "s" if row.wrong_count != 1 else ""
+        return f"{row.block} ({row.wrong_count} random direction{many})"
+    return f"{row.block} ({_elements(row.wrong_count)})"
 
 
 def _listed(rows: list[Row], name: Callable[[Row], str] = lambda row: row.block) -> str:

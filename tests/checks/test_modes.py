@@ -39,8 +39,12 @@ def test_directional_names_the_wrong_tensor_only():
     grads["W"][17] += 1.0
     report = gc.check(loss, params, grads, mode="directional")
     assert report.outcome is Outcome.WRONG
-    wrong = {row.name for row in report.parameters if row.outcome is Outcome.WRONG}
-    assert wrong == {"W·v"}
+    assert report.wrong == ["W"]  # the tensor's own name, as a full check gives it
+    row = report.parameters[0]
+    assert row.shape == params["W"].shape and all("W·v[" in e.label for e in row.wrong)
+    assert report.headline.startswith("fail: confirmed wrong in W (") and "direction" in (
+        report.headline
+    )
     assert set(report.extra["ruled_out"]) == {"b"}  # a failing tensor rules nothing out
 
 
@@ -135,3 +139,15 @@ def test_progress_is_called_with_counts_up_to_the_expected():
     gc.check(loss, params, grads, progress=lambda done, expected: seen.append((done, expected)))
     assert seen and all(done <= expected for done, expected in seen)
     assert seen[-1][0] >= 2 * 550
+
+
+def test_a_sampled_wrong_element_is_named_by_its_index_in_the_tensor():
+    loss, params, grads = quadratic(3000)
+    grads["W"] = grads["W"].copy()
+    grads["W"] += 1.0  # every element wrong: whichever are sampled, they are named
+    report = gc.check(loss, params, grads, mode="sample", samples=5)
+    assert report.wrong == ["W"]
+    labels = [e.label for e in report.parameters[0].wrong]
+    assert len(labels) == 5 and all(label.startswith("W[") for label in labels)
+    indices = [int(label[2:-1]) for label in labels]
+    assert sorted(i // 600 for i in indices) == [0, 1, 2, 3, 4]  # one per stratum of 600

@@ -38,6 +38,7 @@ from .modes import (
     sampled_note,
     sampling,
     screening,
+    tensor_rows,
     time_one,
 )
 
@@ -211,7 +212,8 @@ def in_mode(run: Run, settings: Settings, vector: Any, gradient: Any) -> Report:
     if settings.mode == "full":
         return run()
     if settings.mode == "sample":
-        report = run(sampling(settings))
+        picks: dict[str, list[int]] = {}
+        report = tensor_rows(run(sampling(settings, picks)), vector, picks)
         note = sampled_note(vector, settings.samples)
         extra = {"samples": settings.samples, "seed": settings.seed}
         return replace(report, notes=(note, *report.notes), extra={**report.extra, **extra})
@@ -224,11 +226,11 @@ def in_mode(run: Run, settings: Settings, vector: Any, gradient: Any) -> Report:
 
         k = settings.directions or DEFAULT_DIRECTIONS
         extra = {"ruled_out": bounds, "seed": settings.seed, "directions": k}
-        return run(screening(settings, k), bound, extra)
+        return tensor_rows(run(screening(settings, k), bound, extra), vector)
     found: list = []
     k = settings.directions or LOCATE_DIRECTIONS
     report = run(screening(settings, k), locating(settings, vector, gradient, found))
-    report = located_rows(report, found, vector)
+    report = tensor_rows(located_rows(report, found, vector), vector)
     located = {f.name: [e.label for e in f.elements] for f in found}
     extra = {"located": located, "seed": settings.seed, "directions": k}
     return replace(report, extra={**report.extra, **extra})

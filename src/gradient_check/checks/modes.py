@@ -116,9 +116,10 @@ def screening(settings: Settings, k: int) -> Callable[..., DirectionPlan]:
     return build
 
 
-def sampling(settings: Settings) -> Callable[..., DirectionPlan]:
+def sampling(settings: Settings, picks: dict[str, list[int]]) -> Callable[..., DirectionPlan]:
     """The plan builder of sample mode: one coordinate from each of k equal strata of each
-    tensor, differenced at its own step (one-hot directions)."""
+    tensor, differenced at its own step (one-hot directions); each tensor's coordinates go
+    into ``picks``, to name the elements in the report."""
 
     def build(vector: ParameterVector, eps: float, rng: np.random.Generator) -> DirectionPlan:
         steps = step_sizes(settings.h, vector, settings.scheme, eps)
@@ -126,11 +127,12 @@ def sampling(settings: Settings) -> Callable[..., DirectionPlan]:
         for slot in vector.slots:
             k = min(settings.samples, slot.size)
             edges = np.linspace(0, slot.size, k + 1).astype(int)
-            picks = slot.offset + rng.integers(edges[:-1], edges[1:])
-            blocks.append(Block(picks, np.eye(k)))
+            drawn = slot.offset + rng.integers(edges[:-1], edges[1:])
+            blocks.append(Block(drawn, np.eye(k)))
             name = f"{slot.name}·s"
             slots.append(Slot(name, slot.path, (k,), np.dtype(np.float64), len(chosen), k))
-            chosen.extend(picks)
+            chosen.extend(drawn)
+            picks[slot.name] = [int(i) for i in drawn]
         probes = ParameterVector(np.zeros(len(chosen)), tuple(slots), None)
         plan = DirectionPlan(Directions(vector.size, blocks), steps[np.array(chosen)], probes)
         return plan
@@ -243,3 +245,40 @@ def locating(
         return (), (("localisation", made),) if made else ()
 
     return inspect
+
+
+def tensor_rows(
+    report: Report, vector: ParameterVector, picks: dict[str, list[int]] | None = None
+) -> Report:
+    """The report with each probe row named after its tensor (``W`` for ``W·v`` or
+    ``W·s``) and shaped like it, so ``report.wrong`` names parameters as a full check does;
+    a sampled element's label is its real index in the tensor (``W[3, 4]``, from
+    ``picks``, each tensor's sampled coordinates in order). A direction keeps its label
+    (``W·v[1]``: the tensor's second random direction), which the mode's note explains."""
+    shapes = {slot.name: slot.shape for slot in vector.slots}
+
+    def label(text: str) -> str:
+        name, sampled, index = text.partition("·s[")
+        if picks is None or not sampled or name not in picks:
+            return text
+        return vector.label(int(picks[name][int(index.rstrip("]"))]))
+
+    rows = []
+    for row in report.parameters:
+        base = row.name.removesuffix("·v").removesuffix("·s")
+        if base == row.name or base not in shapes:
+            rows.append(row)
+            continue
+        rows.append(
+            replace(
+                row,
+                name=base,
+                shape=shapes[base],
+                worst_index=label(row.worst_index),
+                wrong=tuple(replace(e, label=label(e.label)) for e in row.wrong),
+                kinks=tuple(replace(e, label=label(e.label)) for e in row.kinks),
+                noise=tuple(replace(e, label=label(e.label)) for e in row.noise),
+                undecided=tuple(replace(e, label=label(e.label)) for e in row.undecided),
+            )
+        )
+    return replace(report, parameters=tuple(rows))
