@@ -151,3 +151,12 @@ def test_a_sampled_wrong_element_is_named_by_its_index_in_the_tensor():
     assert len(labels) == 5 and all(label.startswith("W[") for label in labels)
     indices = [int(label[2:-1]) for label in labels]
     assert sorted(i // 600 for i in indices) == [0, 1, 2, 3, 4]  # one per stratum of 600
+
+
+def test_options_that_contradict_the_mode_are_refused_by_name():
+    loss, params, grads = quadratic(100)
+    with pytest.raises(InvalidProblemError, match=r"`budget` picks the mode"):
+        gc.check(loss, params, grads, budget=10, mode="locate")
+    with pytest.raises(InvalidProblemError, match="`directions` applies to"):
+        gc.check(loss, params, grads, directions=4)
+    assert gc.check(loss, params, grads, mode="locate", directions=4).ok

@@ -101,6 +101,15 @@ def make_settings(
             continue
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise InvalidProblemError(f"`{name}` must be a positive int; got {value!r}.")
+    if budget is not None and mode != "full":
+        raise InvalidProblemError(
+            f"`budget` picks the mode itself; drop either budget={budget!r} or mode={mode!r}."
+        )
+    if directions is not None and mode in ("full", "sample") and budget is None:
+        raise InvalidProblemError(
+            f"`directions` applies to mode='directional' or mode='locate', not mode={mode!r}: "
+            "drop it, or choose one of those modes."
+        )
     if executor is not None and not callable(getattr(executor, "submit", None)):
         raise InvalidProblemError(
             f"`executor` must have a submit method (a concurrent.futures.Executor, or "
