@@ -98,7 +98,7 @@ def test_auto_batches_from_a_hundred_coordinates_and_agrees_with_the_loop(proble
     assert batched.extra["jax"]["calls"] < batched.total_evaluations
     assert [r.name for r in batched.parameters] == [r.name for r in looped.parameters]
     assert max(batched.diff, looped.diff) < 1e-8
-    setup = "adapter setup"
+    setup = "adapter_setup"
     assert {k: v for k, v in batched.evaluations.items() if k != setup} == {
         k: v for k, v in looped.evaluations.items() if k != setup
     }

@@ -59,7 +59,7 @@ def test_batched_values_are_the_loops_and_leave_the_parameters_unchanged():
     np.testing.assert_allclose(thetas, thetas2, rtol=1e-13, atol=1e-15)
     assert unchanged
     assert log.fallback is None and log.points == 10 * 3 + 4 + 1
-    assert log.evaluations() == {"vmap agreement": 2}
+    assert log.evaluations() == {"vmap_agreement": 2}
 
 
 def in_place(a, z):

@@ -42,7 +42,7 @@ from .pytree import (
 )
 
 AUTO_COORDINATES = 100  # batched="auto" compiles from this many coordinates of theta on
-SETUP = "adapter setup"  # the report's name for the adapter's own evaluations before the core's
+SETUP = "adapter_setup"  # the identifier of the adapter's own evaluations before the core's
 BATCHED_CHOICES = (True, False, "auto")
 
 

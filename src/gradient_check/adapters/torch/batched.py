@@ -16,6 +16,7 @@ coordinate's evaluation dtype), results are float64, the parameters are only rea
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ import torch
 from ...core.evaluate import InPlaceEvaluator, read_output
 from ...core.flatten import Slot, leaf_at, real_view
 from ...core.outputs import OutputSpec
+from ...core.settings import Settings
 from ...core.workspace import Workspace
 
 BATCH_BYTES = 32 << 20  # batched parameter copies per vmap call
@@ -225,7 +227,7 @@ class BatchLog:
 
     def evaluations(self) -> dict[str, int]:
         """Evaluations made outside the engine's count: the batched-against-alone check."""
-        return {"vmap agreement": self.checks} if self.checks else {}
+        return {"vmap_agreement": self.checks} if self.checks else {}
 
 
 def _runs(slots: tuple[Slot, ...], coordinates: np.ndarray):
@@ -252,3 +254,13 @@ def vmap_factory(call: FlatCall, device: torch.device, log: BatchLog) -> Callabl
         return VmapEvaluator(f, workspace, spec, call, device, log)
 
     return build
+
+
+def batched_settings(
+    settings: Settings, batched: bool, call: FlatCall, device: torch.device, log: BatchLog
+) -> Settings:
+    """``settings`` evaluating through vmap when ``batched`` and nothing else (another
+    evaluator, an executor) was asked for."""
+    if not batched or settings.evaluator is not None or settings.executor is not None:
+        return settings
+    return replace(settings, evaluator=vmap_factory(call, device, log))

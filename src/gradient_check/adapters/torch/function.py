@@ -24,7 +24,7 @@ from ...checks.jacobian import jacobian_report
 from ...core.outputs import vector_spec
 from ...core.settings import Settings
 from ...report import Report
-from .batched import BatchLog, vmap_factory
+from .batched import BatchLog, batched_settings
 from .convert import devices_of, with_notes
 from .inputs import FunctionInputs
 from .jacobians import (
@@ -131,14 +131,7 @@ def function_check(
         with torch.random.fork_rng(devices=devices_of(inputs.devices.values())):
             refuse_random(inputs.outputs, inputs.params, lambda y: vector_spec(y, "fn"), "fn")
             log = BatchLog("the function")
-            if (
-                batched
-                and settings.evaluator is None
-                and getattr(settings, "executor", None) is None
-            ):
-                settings = replace(
-                    settings, evaluator=vmap_factory(inputs.flat_call, _device(inputs), log)
-                )
+            settings = batched_settings(settings, batched, inputs.flat_call, _device(inputs), log)
             last: dict[str, Any] = {}
 
             def backward(arrays: dict[str, np.ndarray]) -> np.ndarray:
@@ -155,7 +148,7 @@ def function_check(
             notes, problems, second = _beyond_values(inputs, last, extras, settings, tolerance)
     report = replace(
         report,
-        evaluations={**report.evaluations, "randomness probe": 1 + REPEATS, **log.evaluations()},
+        evaluations={**report.evaluations, "randomness_probe": 1 + REPEATS, **log.evaluations()},
     )
     notes += log.notes() + thread_note(threads, before)
     return Checked(with_notes(report, notes, problems), second)

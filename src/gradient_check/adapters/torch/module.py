@@ -26,7 +26,7 @@ from ...checks.gradient import gradient_report
 from ...core.outputs import scalar_spec
 from ...errors import InvalidProblemError
 from ...report import Report
-from .batched import BatchLog, vmap_factory
+from .batched import BatchLog, batched_settings
 from .convert import as_array, devices_of, numpy_copy, tensor_of, with_notes
 from .copying import check_dtype, dropout_in_training, model_copy
 from .randomness import REPEATS, refuse_random
@@ -182,20 +182,13 @@ def check_module(
                 f" (dropout in training mode: {', '.join(dropout)})" if dropout else "",
             )
             log = BatchLog("the loss")
-            if (
-                batched
-                and settings.evaluator is None
-                and getattr(settings, "executor", None) is None
-            ):
-                settings = replace(
-                    settings, evaluator=vmap_factory(problem.flat_call, problem.device, log)
-                )
+            settings = batched_settings(settings, batched, problem.flat_call, problem.device, log)
             report = gradient_report(
                 problem.loss, problem.params, problem.gradient, settings, tolerance=tolerance
             )
     report = replace(
         report,
-        evaluations={**report.evaluations, "randomness probe": 1 + REPEATS, **log.evaluations()},
+        evaluations={**report.evaluations, "randomness_probe": 1 + REPEATS, **log.evaluations()},
     )
     return with_notes(report, module_notes(model, problem, dtype, threads, before) + log.notes())
 
