@@ -15,13 +15,13 @@ from gradient_check import Outcome, check
 
 N = 200_000
 HEAD = 16
-# What the check holds today, as multiples of theta's bytes: theta, each coordinate's scale
-# and nominal step, the analytic gradient, and the first pass's primary, gap and realised
-# step (about 7.3; eps is per tensor, residuals and relative steps are computed where
-# needed); the transient peak (measured 10.9 at this n, where the cache-sized chunks are a
-# sixth of theta) sits about 3 above that, in the noise table and the report's residuals.
-# The goal of issue 17 is 4; this bound stops it growing back while the judged arrays shrink.
-PEAK_BOUND = 11.5
+# What the check holds, as multiples of theta's bytes: theta, the analytic gradient, the
+# first pass's primary difference and gap, and two boolean arrays (about 4.3; each
+# coordinate's scale, nominal and realised step are computed from theta where read, by
+# core/steptable.py, and the noise table and the report are built in pieces). Measured at
+# n = 1e6: peak 5.7. At this n the cache-sized chunks are a sixth of theta each and a few
+# of them are alive at once, so the peak measured here is 7.25.
+PEAK_BOUND = 7.75
 
 
 def test_a_full_check_of_200000_parameters_peaks_at_a_small_multiple_of_theta():

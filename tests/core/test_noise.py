@@ -114,8 +114,8 @@ class Signs:
     def __init__(self, signs):
         self.signs = np.asarray(signs, dtype=float)
 
-    def choice(self, values, size):
-        return self.signs
+    def integers(self, low, high, size):  # 1 moves an element up, 0 down
+        return (self.signs[:size] > 0).astype(np.int64)
 
 
 def test_a_noise_table_leaving_the_domain_is_turned_round_then_taken_closer():
@@ -145,3 +145,17 @@ def test_a_noise_table_across_a_jump_is_taken_the_other_way():
     assert "2.2e-16 relative" in note or "1.1e-16 relative" in note
     assert report.outcome is Outcome.CANNOT_TELL
     assert "f jumps at params[0]" in report.headline  # the discontinuity, named
+
+
+def test_the_tables_line_is_drawn_in_pieces_as_one_draw_of_all():
+    from gradient_check.core.noise import SIGNS_AT_ONCE, random_signs, table_points
+
+    size = 2 * SIGNS_AT_ONCE + 3  # pieces, and an odd last one
+    up = random_signs(np.random.default_rng(7), size)
+    whole = np.random.default_rng(7).choice([-1.0, 1.0], size=size)  # the line as it was
+    np.testing.assert_array_equal(np.where(up, 1.0, -1.0), whole)
+    rng = np.random.default_rng(8)
+    theta, spacing = rng.standard_normal(size), rng.random(size) * 1e-6
+    k = np.array([1.0, 2.0, 5.0])
+    points = table_points(theta, k, -1 / 64, up, spacing)
+    np.testing.assert_array_equal(points, k[:, None] * (-1 / 64 * (whole * spacing)) + theta)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..report import Element
+from .chunks import chunked_sum
 from .judge import Judged
 
 
@@ -29,7 +30,8 @@ def error_parts(judged: Judged, rows: slice, cols: slice) -> dict[str, float]:
     """The block's estimated error split into the function's noise, the derivative's own
     rounding, and (for refined rows) what remains: truncation."""
     errors, refined = judged.errors, judged.refinement
-    noise = float(np.sum(1.0 / judged.first.steps[rows]) * np.sum(errors.noise[cols]))
+    inverse = chunked_sum(lambda part: 1.0 / judged.first.steps[part], rows)
+    noise = float(inverse * np.sum(errors.noise[cols]))
     derivative = float(errors.analytic_rounding[cols].sum() * (rows.stop - rows.start))
     inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)
     first = errors.rounding(judged.first.steps[refined.doubt[inside]])[:, cols]

@@ -117,9 +117,7 @@ def _checked(
         counted.append(evaluator)
         rng = np.random.default_rng(settings.seed)
         probes = probe(f, at, evaluator, settings, rng_guard)
-        plan = plan_probes(
-            vector, probes.steps, probes.eps, directions, settings, rng, probes.scales
-        )
+        plan = plan_probes(vector, probes.table, probes.eps, directions, settings, rng)
         evaluator.by_stage["probes"] = sum(count for _, count in probes.evaluations)
         per = settings.scheme.evaluations_per_element
         evaluator.expected = evaluator.done + per * plan.steps.size

@@ -17,10 +17,12 @@ doubt are refined, and their findings are kept for those rows alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from .chunks import chunked_extremes, chunked_sum
 from .estimate import column_rms
 from .schemes import Scheme, rounding_weight
 
@@ -90,7 +92,9 @@ class FirstPass:
 
     Per probe it holds only what cannot be recomputed cheaply: |analytic - D(h)| and the
     relative steps h_i / scale_i are computed where needed (``Judged.residual``,
-    ``relative_steps``), and ``nominal`` is the plan's own array until a row's step changes.
+    ``relative_steps``); for the coordinates' central differences ``steps``, ``nominal``
+    and ``scales`` are columns of the pass's own step table (steptable.py), computed from
+    theta where read, with the few rows a retry or a longer step changed set in it.
     """
 
     primary: np.ndarray  # (probes, outputs) the first finite difference, D(h)
@@ -101,6 +105,8 @@ class FirstPass:
     consistent: np.ndarray  # (probes, outputs) bool: agrees without another evaluation
     evaluations: tuple[tuple[str, int], ...]  # (identifier, count) of f's evaluations
     scales: np.ndarray | None = None  # (probes,) scale_i; None: the steps are relative already
+    # rows -> each row's tensor's typical magnitude, when the step table has them at hand
+    typical: Callable[[np.ndarray], np.ndarray] | None = None
 
     def relative_steps(self, rows: slice | np.ndarray = slice(None)) -> np.ndarray:
         """h_i / scale_i for the probes ``rows`` (the steps themselves without scales)."""
@@ -192,21 +198,32 @@ def curvature_negligible(gaps: np.ndarray | None, errors: ErrorModel) -> np.ndar
     return np.all(np.abs(gaps) <= errors.margin * GAP_NOISE * errors.sigma, axis=1)
 
 
-def rounding_limited(errors: ErrorModel, first: FirstPass) -> np.ndarray:
+def rounding_limited(
+    errors: ErrorModel, first: FirstPass, analytic: np.ndarray | None = None
+) -> np.ndarray:
     """Rows whose first difference cannot resolve a RESOLUTION_WANTED relative error (its
-    rounding bound is larger) while its one-sided slopes show no curvature above the noise."""
+    rounding bound is larger) while its one-sided slopes show no curvature above the noise;
+    given the ``analytic`` rows, not those where f did not change and the analytic value is
+    0 too (nothing to resolve)."""
     # a row can be blurred only if some output's noise bound beats its typical slope: a
     # step shorter than the largest margin noise_r / (wanted typical_r) (cheap to rule out)
     typical = RESOLUTION_WANTED * np.maximum(errors.typical_slope, np.finfo(float).tiny)
     shortest_clear = float(np.max(errors.margin * errors.noise / typical))
-    candidates = np.flatnonzero(first.steps < shortest_clear)
-    found = [candidates[:0]]
-    for start in range(0, candidates.size, ROWS_AT_ONCE):  # no temporaries of every row
-        rows = candidates[start : start + ROWS_AT_ONCE]
-        bound = np.multiply.outer(errors.margin / first.steps[rows], errors.noise)
+    found = [np.zeros(0, dtype=np.int64)]
+    for start in range(0, first.steps.size, ROWS_AT_ONCE):  # no temporaries of every row
+        steps = first.steps[start : start + ROWS_AT_ONCE]
+        rows = start + np.flatnonzero(steps < shortest_clear)
+        if rows.size == 0:
+            continue
+        bound = np.multiply.outer(errors.margin / steps[rows - start], errors.noise)
         scale = np.maximum(np.abs(first.primary[rows]), errors.typical_slope)
         blurred = np.any(bound > RESOLUTION_WANTED * scale, axis=1)
-        found.append(rows[blurred & curvature_negligible(first.gaps[rows], errors)])
+        blurred &= curvature_negligible(first.gaps[rows], errors)
+        if analytic is not None:
+            blurred &= ~(
+                np.all(first.primary[rows] == 0, axis=1) & np.all(analytic[rows] == 0, axis=1)
+            )
+        found.append(rows[blurred])
     return np.concatenate(found)
 
 
@@ -223,25 +240,33 @@ def error_norm(judged: Judged, rows: slice, cols: slice) -> float:
     """||error|| over a block: the separable first-pass estimate, refined rows replaced.
 
     sum_i sum_r (n_r / h_i + a_r)^2 expands into sums over i and over r alone, so the
-    block's norm costs no pass over its elements. Every term is divided by an upper bound
-    S of the errors before squaring (S ||error / S||), so errors near 1e154 do not overflow.
+    block's norm costs no pass over its elements, and its sums over i take the steps a
+    chunk at a time. Every term is divided by an upper bound S of the errors before
+    squaring (S ||error / S||), so errors near 1e154 do not overflow.
     """
-    inverse = 1.0 / judged.first.steps[rows]
+    rows = slice(*rows.indices(judged.first.steps.size))
+    size = rows.stop - rows.start
+    steps = judged.first.steps
+
+    def inverse(part: slice) -> np.ndarray:  # 1 / h_i, computed a chunk at a time
+        return 1.0 / steps[part]
+
     noise, rounding = judged.errors.noise[cols], judged.errors.analytic_rounding[cols]
     refined = judged.refinement
     inside = np.zeros(0, dtype=bool)
     if refined.doubt.size:
         inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)
     replaced = refined.error[inside][:, cols] if inside.any() else np.zeros((0, 0))
-    scale = np.max(inverse, initial=0.0) * np.max(noise, initial=0.0)
+    largest = np.max([0.0, chunked_extremes(inverse, rows)[1]]) if size else 0.0
+    scale = largest * np.max(noise, initial=0.0)
     scale = max(scale + np.max(rounding, initial=0.0), np.max(replaced, initial=0.0))
     if not scale > 0 or not np.isfinite(scale):
         return float(scale) if np.isnan(scale) or scale > 0 else 0.0
     noise, rounding = noise / scale, rounding / scale
     total = (
-        np.sum(inverse**2) * np.sum(noise**2)
-        + 2 * np.sum(inverse) * np.sum(noise * rounding)
-        + inverse.size * np.sum(rounding**2)
+        chunked_sum(lambda part: inverse(part) ** 2, rows) * np.sum(noise**2)
+        + 2 * chunked_sum(inverse, rows) * np.sum(noise * rounding)
+        + size * np.sum(rounding**2)
     )
     if inside.any():
         first = judged.errors.rounding(judged.first.steps[refined.doubt[inside]])[:, cols]

@@ -48,24 +48,26 @@ def lengthen(
     truncation shows: log at 0.01 stops before its step nears 0.01). Never lengthened: a
     row where f did not change at all and the analytic value is 0 too (nothing to
     resolve), a row outside f's domain at h, and a row whose longer step leaves it."""
-    rows = rounding_limited(errors, first)
-    silent = np.all(first.primary[rows] == 0, axis=1) & np.all(analytic[rows] == 0, axis=1)
-    rows = rows[~silent]
+    rows = rounding_limited(errors, first, analytic)
     if domain is not None:
         rows = rows[~np.isin(rows, [*domain.shortened, *domain.one_sided])]
     count = 0
     for _ in range(LENGTHEN_STAGES):
-        reach = LONGEST_RELATIVE_STEP * tensor_scales(centre.workspace.vector, rows)
+        if rows.size == 0:
+            break
+        if first.typical is None:
+            typical = tensor_scales(centre.workspace.vector, rows)
+        else:  # the step table's: theta's typical magnitudes are not taken again
+            typical = first.typical(rows)
+        reach = LONGEST_RELATIVE_STEP * typical
         longer = np.minimum(first.nominal[rows] * LARGER_STEP, reach)
         worth = longer >= LEAST_GAIN * first.nominal[rows]
         rows, longer = rows[worth], longer[worth]
         if rows.size == 0:
             break
-        if count == 0:  # nominal steps about to change: a copy, the plan's stay as planned
-            first = replace(first, nominal=first.nominal.copy())
         rows, made = _lengthen_once(differences, centre, analytic, errors, first, rows, longer)
         count += made
-        rows = np.intersect1d(rows, rounding_limited(errors, first))
+        rows = np.intersect1d(rows, rounding_limited(errors, first, analytic))
     if count:
         first = replace(first, evaluations=(*first.evaluations, ("lengthened", count)))
     return first
@@ -97,8 +99,9 @@ def _lengthen_once(
     residual = np.abs(analytic[rows] - derivative)
     relative = realised / first.scales[rows]
     consistent = first_pass(errors, residual, derivative, realised, relative, gap)
-    # the first pass's arrays are this measurement's own (measure.central_first_pass made
-    # them, ``lengthen`` copied the nominal steps): replaced in place, no second copy held
+    # the first pass's arrays and step table are this measurement's own (made by
+    # measure.central_first_pass): replaced in place, no second copy held; the steps of the
+    # rows kept are set in the table (a sparse override of the steps it computes)
     for array, value in (
         (first.primary, derivative),
         (first.steps, realised),

@@ -22,7 +22,7 @@ from .probe import Centre, refuse_nonfinite
 from .refine import Measure
 from .schemes import CENTRAL, Scheme, apply_scheme
 from .settings import Settings
-from .steps import element_scales
+from .steptable import StepTable
 
 __all__ = ["LARGER_STEP", "differences", "directional", "first_differences", "measure_plan"]
 
@@ -52,10 +52,9 @@ def first_differences(
     differences' values is a floor on their noise (``regrained``).
     """
     if plan.matrix is None and settings.scheme == CENTRAL:
-        scales = element_scales(centre.workspace.vector) if plan.scales is None else plan.scales
         watch = unseen if unseen is not None and unseen.any() else None
         first, grains = central_first_pass(
-            evaluator, centre, analytic, errors, plan.steps, scales, domain, watch
+            evaluator, centre, analytic, errors, plan.table.copy(), domain, watch
         )
         if grains is not None:
             first, errors = regrained(first, errors, analytic, grains, watch)
@@ -67,15 +66,15 @@ def first_differences(
 
         return lengthen(central, centre, analytic, errors, first, domain), errors
     measure = measure_plan(evaluator, centre, settings.scheme, plan, domain)
-    probes = plan.steps.size
-    derivative, values, steps = measure(np.arange(probes), plan.steps)
+    probes, planned = plan.steps.size, np.asarray(plan.steps)
+    derivative, values, steps = measure(np.arange(probes), planned)
     # h * (one-sided slopes' difference) = f+ - 2 f0 + f-, for a central difference
     gaps = values[:, 0] + values[:, 1] - 2 * centre.f0 if settings.scheme == CENTRAL else None
     residual = np.abs(analytic - derivative)
     consistent = first_pass(errors, residual, derivative, steps, steps, gaps)
     made = (("differences", probes * settings.scheme.evaluations_per_element),)
     unchanged = np.zeros(probes, dtype=bool)
-    first = FirstPass(derivative, steps, plan.steps, unchanged, gaps, consistent, made)
+    first = FirstPass(derivative, steps, planned, unchanged, gaps, consistent, made)
     return first, errors
 
 
@@ -98,49 +97,52 @@ def central_first_pass(
     centre: Centre,
     analytic: np.ndarray,
     errors: ErrorModel,
-    steps: np.ndarray,
-    scales: np.ndarray,
+    table: StepTable,
     domain: DomainRetries | None = None,
     watch: np.ndarray | None = None,
 ) -> tuple[FirstPass, Grain | None]:
     """Every coordinate's central difference (f(theta + h e_i) - f(theta - h e_i)) / 2h,
     judged chunk by chunk as it is measured, with the gaps f+ - 2 f0 + f-; and the grain
-    of the ``watch`` outputs' values (None if none is watched)."""
+    of the ``watch`` outputs' values (None if none is watched). The steps are ``table``'s,
+    which this pass owns: a domain retry's shorter steps are set in it."""
     workspace, f0 = centre.workspace, centre.f0
-    n, m = steps.size, centre.spec.size
-    nominal = steps  # the plan's steps, copied only if a row continues at a shorter one
+    n, m = table.size, centre.spec.size
     grains = None if watch is None else Grain(int(watch.sum()))
     primary, gaps = np.empty((n, m)), np.empty((n, m))
     consistent = np.empty((n, m), dtype=bool)
-    realised = np.empty(n)
     rows = max(1, CHUNK_ELEMENTS // m)
     buffer = np.empty((rows, SIDES.size, m))
     for start in range(0, n, rows):
         block = slice(start, min(n, start + rows))
         coordinates = np.arange(block.start, block.stop)
         # the perturbed points, built a chunk at a time
-        theta, realised[block] = workspace.realised_steps(coordinates, nominal[block])
-        points = workspace.stored(coordinates, theta[:, None] + SIDES * realised[block, None])
+        theta, realised = workspace.realised_steps(coordinates, table.nominal[block])
+        points = workspace.stored(coordinates, theta[:, None] + SIDES * realised[:, None])
         values = buffer[: block.stop - start]
         evaluator.at_coordinates(coordinates, points, out=values)
-        if nominal is steps and not np.all(np.isfinite(values)):
-            nominal = steps.copy()  # outside f's domain: retried at shorter steps
-        inside_domain(evaluator, centre, CENTRAL, block, values, realised, nominal, domain)
+        if not np.all(np.isfinite(values)):  # outside f's domain: retried at shorter steps
+            inside_domain(
+                evaluator, centre, CENTRAL, block, values, table.realised, table.nominal, domain
+            )
+            realised = table.realised[block]
         if grains is not None:
             grains.add((values[:, :, watch] - f0[watch]).reshape(-1, grains.span.size))
         derivative = primary[block]
         np.subtract(values[:, 1], values[:, 0], out=derivative)
-        derivative *= (0.5 / realised[block])[:, None]
+        derivative *= (0.5 / realised)[:, None]
         residual = np.subtract(analytic[block], derivative)
         np.abs(residual, out=residual)
         gap = gaps[block]
         np.add(values[:, 0], values[:, 1], out=gap)
         gap -= 2 * f0
-        relative = realised[block] / scales[block]
-        consistent[block] = first_pass(errors, residual, derivative, realised[block], relative, gap)
+        relative = realised / table.scales[block]
+        consistent[block] = first_pass(errors, residual, derivative, realised, relative, gap)
     lengthened = np.zeros(n, dtype=bool)
     made = (("differences", SIDES.size * n),)
-    first = FirstPass(primary, realised, nominal, lengthened, gaps, consistent, made, scales)
+    steps, nominal, scales = table.realised, table.nominal, table.scales
+    first = FirstPass(
+        primary, steps, nominal, lengthened, gaps, consistent, made, scales, table.typical_at
+    )
     return first, grains
 
 

@@ -10,12 +10,12 @@ its value at the precision found. Many outputs pool their noise relative to thei
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Protocol
 
 import numpy as np
 
 from .estimate import NOISE_POINTS, column_rms, noise_level
 from .evaluate import Evaluator
-from .flatten import ParameterVector
 from .judge import ErrorModel, FirstPass, first_pass
 from .schemes import CENTRAL, rounding_weight
 
@@ -46,6 +46,7 @@ MEDIAN_SECOND = 0.6745 * np.sqrt(6.0)
 TABLE_TRIES = ((1.0, 1.0), (-1.0, 1.0), (1.0, TABLE_SHRINK), (-1.0, TABLE_SHRINK))
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
 TABLE_BATCH_ELEMENTS = 1 << 16  # a table's points evaluated together while this small
+SIGNS_AT_ONCE = 1 << 16  # the line's random signs drawn at once (an even number)
 
 
 def table_spacing(
@@ -62,22 +63,37 @@ def table_spacing(
     return np.minimum(spacing, np.where(theta != 0, own, np.inf))
 
 
-def table_spacings(
-    vector: ParameterVector,
-    theta: np.ndarray,
-    steps: np.ndarray,
-    scales: np.ndarray,
-    eps: np.ndarray,
+class Spacing(Protocol):
+    """The noise table's spacing of every element, read a piece at a time."""
+
+    def __getitem__(self, part: slice) -> np.ndarray: ...
+
+
+def random_signs(rng: np.random.Generator, size: int) -> np.ndarray:
+    """The table's random line: whether each element moves up (True) or down, one draw of
+    rng.integers(0, 2) each, taken SIGNS_AT_ONCE at a time (an even number: two signs use
+    one 64-bit draw, so the pieces are the stream one draw of all would give)."""
+    up = np.empty(size, dtype=bool)
+    for low in range(0, size, SIGNS_AT_ONCE):
+        count = min(SIGNS_AT_ONCE, size - low)
+        np.equal(rng.integers(0, 2, size=count), 1, out=up[low : low + count])
+    return up
+
+
+def table_points(
+    theta: np.ndarray, k: np.ndarray, factor: float, up: np.ndarray, spacing: Spacing
 ) -> np.ndarray:
-    """``table_spacing`` of every coordinate (``eps`` one per tensor), a piece of a tensor at
-    a time: no temporaries the size of theta."""
-    out = np.empty(theta.size)
-    for slot, tensor_eps in zip(vector.slots, eps, strict=True):
-        for start in range(slot.offset, slot.stop, TABLE_BATCH_ELEMENTS):
-            part = slice(start, min(slot.stop, start + TABLE_BATCH_ELEMENTS))
-            eps_part = np.array([tensor_eps])  # an array: its cube root as theta's would be
-            out[part] = table_spacing(theta[part], steps[part], scales[part], eps_part)
-    return out
+    """The table's points theta + k (factor delta v) for the multiples ``k``, (len(k), n),
+    built TABLE_BATCH_ELEMENTS elements at a time: v_i = +/-1 (``up``), delta = ``spacing``."""
+    points = np.empty((k.size, theta.size))
+    for low in range(0, theta.size, TABLE_BATCH_ELEMENTS):
+        part = slice(low, min(theta.size, low + TABLE_BATCH_ELEMENTS))
+        step = np.where(up[part], 1.0, -1.0)
+        step *= spacing[part]
+        step = factor * step
+        np.multiply(k[:, None], step, out=points[:, part])
+        points[:, part] += theta[part]
+    return points
 
 
 def noise(
@@ -85,31 +101,28 @@ def noise(
     theta: np.ndarray,
     f0: np.ndarray,
     repeats: np.ndarray,
-    spacing: np.ndarray,
+    spacing: Spacing,
     rng: np.random.Generator,
     resolution: float,
 ) -> tuple[np.ndarray, np.ndarray, int, bool, float]:
     """sigma per output from a noise table: f at theta + k delta v, k = 0 .. NOISE_POINTS - 1,
-    v random signs, delta = ``spacing`` per element; where f is not finite there (theta at
-    or near its domain's edge) along -v, then TABLE_SHRINK times closer both ways; inf if
-    f never is. Also the outputs whose grain the table could not see (they hardly moved
-    along its line), the evaluations made, whether the table is rough (``rough``), and how
-    many times closer than ``spacing`` the table kept was taken (1, or TABLE_SHRINK)."""
-    direction = rng.choice([-1.0, 1.0], size=theta.size)
-    direction *= spacing
+    v random signs, delta = ``spacing`` per element (read a piece at a time: an array, or a
+    steptable.Column); where f is not finite there (theta at or near its domain's edge)
+    along -v, then TABLE_SHRINK times closer both ways; inf if f never is. Also the outputs
+    whose grain the table could not see (they hardly moved along its line), the
+    evaluations made, whether the table is rough (``rough``), and how many times closer
+    than ``spacing`` the table kept was taken (1, or TABLE_SHRINK)."""
+    up = random_signs(rng, theta.size)
     where = "with every element moved slightly (noise table)"
     made, kept, used = 0, None, 1.0
     batch = max(1, TABLE_BATCH_ELEMENTS // max(1, theta.size))  # whole points at a time
     for sign, shrink in TABLE_TRIES:
-        step = sign / shrink * direction
         found = [f0[None]]
         for start in range(1, NOISE_POINTS, batch):
             k = np.arange(start, min(NOISE_POINTS, start + batch), dtype=np.float64)
-            points = k[:, None] * step
-            points += theta  # theta + k step
+            points = table_points(theta, k, sign / shrink, up, spacing)
             found.append(evaluator.at_thetas(points, lambda _: where))
             del points
-        del step
         table = np.vstack(found)
         made += NOISE_POINTS - 1
         if not np.all(np.isfinite(table)):

@@ -21,6 +21,7 @@ import numpy as np
 from .flatten import ParameterVector, Slot
 from .settings import Settings
 from .steps import Step, element_scales, typical_magnitude
+from .steptable import Column, StepTable
 
 
 @dataclass(frozen=True)
@@ -167,27 +168,24 @@ class Plan:
     steps: np.ndarray  # (probes,) the nominal step of each
     matrix: Directions | None  # the directions, or None for the coordinates
     notes: tuple[str, ...] = ()
-    scales: np.ndarray | None = None  # (n,) each coordinate's scale (steps.element_scales)
+    scales: np.ndarray | Column | None = None  # (n,) each coordinate's scale
+    table: StepTable | None = None  # for the coordinates: their scales and steps, as computed
 
 
 def plan_probes(
     vector: ParameterVector,
-    steps: np.ndarray,
+    table: StepTable,
     eps: np.ndarray,
     directions: int | Callable[..., DirectionPlan] | None,
     settings: Settings,
     rng: np.random.Generator,
-    scales: np.ndarray | None = None,
 ) -> Plan:
-    """Every coordinate at its step ``steps`` (``directions`` None), ``directions`` random
-    tangents per tensor drawn from ``rng``, the check's generator (``eps``: the precision
-    each coordinate is evaluated in), or the plan a caller's ``directions(vector, eps,
-    rng)`` builds (the localising and sampling modes). ``scales``: the coordinates'
-    ``element_scales`` at ``eps``, when the caller has them."""
+    """Every coordinate at its step in ``table`` (``directions`` None), ``directions``
+    random tangents per tensor drawn from ``rng``, the check's generator (``eps``: the
+    precision each coordinate is evaluated in), or the plan a caller's ``directions(vector,
+    eps, rng)`` builds (the localising and sampling modes)."""
     if directions is None:
-        return Plan(
-            vector, steps, None, scales=element_scales(vector, eps) if scales is None else scales
-        )
+        return Plan(vector, table.nominal, None, scales=table.scales, table=table)
     if callable(directions):
         built = directions(vector, float(np.max(eps)), rng)
         return Plan(built.probes, built.steps, built.directions)

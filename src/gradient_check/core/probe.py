@@ -19,15 +19,14 @@ from typing import Any
 import numpy as np
 
 from ..errors import LossError, StochasticLossError
-from .estimate import NOISE_POINTS
 from .evaluate import Evaluator, check_unchanged, read_output
 from .flatten import ParameterVector
-from .noise import POOL_OUTPUTS, noise, noise_from_table, table_spacings
+from .noise import POOL_OUTPUTS, noise, noise_from_table
 from .outputs import OutputSpec, scalar_spec, vector_spec
 from .precision import Precision, dtype_name, measure_precision
 from .rng import RngGuard
 from .settings import Settings
-from .steps import element_scales, step_sizes
+from .steptable import Column, StepTable
 from .workspace import Workspace
 
 __all__ = [
@@ -123,13 +122,22 @@ class Probes:
     repeats: np.ndarray  # (REPEATS, outputs) f at theta again
     resolution: float  # the machine epsilon f really computes with
     eps: np.ndarray  # (tensors,) per tensor: its evaluation dtype's eps, or the resolution
-    steps: np.ndarray  # (n,) the nominal step h_i for that precision
+    table: StepTable  # every coordinate's scale and nominal step h_i for that precision
     sigma: np.ndarray  # (outputs,) f's noise: the noise table's, never below rounding
     notes: tuple[str, ...]
     evaluations: tuple[tuple[str, int], ...]  # (identifier, count) of f's evaluations
     flat: bool = False  # f did not change under any probe move: locally constant
     unseen: np.ndarray | None = None  # (outputs,) bool: the table could not see its grain
-    scales: np.ndarray | None = None  # (n,) each coordinate's element_scales at ``eps``
+
+    @property
+    def steps(self) -> Column:
+        """(n,) the nominal step h_i of every coordinate, computed when read."""
+        return self.table.nominal
+
+    @property
+    def scales(self) -> Column:
+        """(n,) each coordinate's element_scales at ``eps``, computed when read."""
+        return self.table.scales
 
     @property
     def low_precision(self) -> bool:
@@ -168,10 +176,9 @@ def probe(
     resolution = found.resolution
     dtypes_eps = [float(np.finfo(d).eps) for d in workspace.eval_dtypes]
     eps = np.maximum(np.array(dtypes_eps), resolution)  # one per tensor
-    scales = element_scales(workspace.vector, eps)
-    steps = step_sizes(settings.h, workspace.vector, settings.scheme, eps, scales)
+    table = StepTable(workspace, settings.h, settings.scheme, eps)
     theta = workspace.centre_values()
-    spacing = table_spacings(workspace.vector, theta, steps, scales, eps)
+    spacing = table.spacings
     line = np.random.default_rng(TABLE_SEED)
     sigma, unseen, tabled, rough, used = noise(
         evaluator, theta, f0, repeats, spacing, line, resolution
@@ -179,13 +186,13 @@ def probe(
     notes = [precision_note(found, spec)]
     if rough and settings.h.kind != "absolute":
         shorter, sigma, unseen, more = _shorter_scale(
-            evaluator, theta, f0, repeats, spacing / used, sigma, unseen, resolution
+            evaluator, theta, f0, repeats, (spacing, used), sigma, unseen, resolution
         )
         shorter *= used if shorter > 1 else 1.0
         tabled += more
         if shorter > 1:
             # no longer than the span over which f's table was seen smooth
-            steps = np.minimum(steps, (NOISE_POINTS - 1) * spacing / shorter)
+            table = table.within(shorter)
             notes.append(
                 f"f varies on a scale shorter than the automatic step (its table of values "
                 f"was smooth only {shorter:g} times closer): each step kept within that span"
@@ -202,13 +209,12 @@ def probe(
         repeats,
         resolution,
         eps,
-        steps,
+        table,
         sigma,
         tuple(notes),
         evaluations,
         found.flat,
         unseen,
-        scales,
     )
 
 
@@ -263,24 +269,30 @@ def _shorter_scale(
     theta: np.ndarray,
     f0: np.ndarray,
     repeats: np.ndarray,
-    spacing: np.ndarray,
+    taken: tuple[Column, float],
     sigma: np.ndarray,
     unseen: np.ndarray,
     resolution: float,
 ) -> tuple[float, np.ndarray, np.ndarray, int]:
     """How many times shorter than planned f's length scale is (1: not shorter), read from
-    noise tables taken SHORTER times closer than ``spacing`` (the spacing of the table
-    already taken, which was rough) while sigma is above STRUCTURE_ULPS and falls
-    STRUCTURE_DROP-fold with the spacing; the sigma and unseen outputs at that spacing, and
-    the evaluations made."""
+    noise tables taken SHORTER times closer than the table already taken, which was rough
+    (``taken``: the planned spacing, and how many times closer it was taken) while sigma
+    is above STRUCTURE_ULPS and falls STRUCTURE_DROP-fold with the spacing; the sigma and
+    unseen outputs at that spacing, and the evaluations made."""
+    spacing, used = taken
+
+    def closer(coordinates: np.ndarray, times: float) -> np.ndarray:
+        return spacing[coordinates] / used / times
+
     magnitude = np.maximum(np.abs(f0), np.max(np.abs(repeats), axis=0))
     shorter, made = 1.0, 0
     for _ in range(MAX_SHORTENINGS):
         if not np.any(sigma > STRUCTURE_ULPS * resolution * magnitude):
             break
         line = np.random.default_rng(TABLE_SEED)
-        closer = spacing / (shorter * SHORTER)
-        found, seen, tabled, *_ = noise(evaluator, theta, f0, repeats, closer, line, resolution)
+        times = shorter * SHORTER
+        table = Column(spacing.size, lambda c, times=times: closer(c, times), None)
+        found, seen, tabled, *_ = noise(evaluator, theta, f0, repeats, table, line, resolution)
         made += tabled
         if not np.all(found * STRUCTURE_DROP <= np.maximum(sigma, found)) or np.array_equal(
             found, sigma

@@ -70,10 +70,11 @@ def half_gaps(
         kinks = np.isin(refined.status[inside][:, cols], (KINK, JUMP, REMOVABLE))
         local = refined.doubt[inside] - rows.start
         half_gap[local] = np.where(kinks, 0.0, half_gap[local])
-    steps = judged.first.steps[rows]
-    for start in range(0, steps.size, ROWS_AT_ONCE):  # no temporaries of every row
-        piece = slice(start, start + ROWS_AT_ONCE)
-        half_gap[piece] /= 2 * steps[piece, None]
+    count = half_gap.shape[0]
+    for start in range(0, count, ROWS_AT_ONCE):  # no temporaries of every row
+        stop = min(count, start + ROWS_AT_ONCE)
+        steps = judged.first.steps[rows.start + start : rows.start + stop]
+        half_gap[start:stop] /= 2 * steps[:, None]
     return half_gap
 
 

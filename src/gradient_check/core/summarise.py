@@ -20,6 +20,7 @@ import numpy as np
 from ..report import Element, Evidence, Report, Row
 from .advice import advice, error_parts, undecided_advice
 from .bands import BAND_EDGES, euclidean_norm, relative_difference_from_norms, verdict_of
+from .chunks import chunked_extremes
 from .flatten import ParameterVector, Slot
 from .judge import JUMP, KINK, NOISE, REMOVABLE, UNRESOLVED, WRONG, Judged, error_norm
 from .outputs import OutputSpec, output_label
@@ -204,6 +205,8 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
     res = judged.residual(rows, cols)
     i, r = worst_element(res)
     norms = _block_norms(judged, rows, cols, res)
+    largest = (float(res[i, r]), largest_relative(a, d, res))
+    del res  # the residual is held for one block, and not while its evidence is weighed
 
     def label(coordinate: int, output: int) -> str:
         return output_label(spec, probes, output, coordinate)
@@ -220,7 +223,7 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
             found.bound, Evidence.CANNOT_TELL, undecided_advice(undecided[0]), found.absolute
         )
     diff = _diff(norms)
-    steps = judged.first.steps[rows]
+    step_min, step_max = chunked_extremes(lambda part: judged.first.steps[part], rows)
     row = Row(
         name=slot.name,
         output=None if spec.scalar else block.name,
@@ -228,14 +231,14 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
         diff=diff,
         verdict=verdict_of(diff, ctx.settings.band_scale),
         evidence=found.evidence,
-        max_abs_error=float(res[i, r]),
-        max_rel_error=largest_relative(a, d, res),
+        max_abs_error=largest[0],
+        max_rel_error=largest[1],
         worst_index=label(slot.offset + i, block.offset + r),
         worst_analytic=float(a[i, r]),
         worst_numeric=float(d[i, r]),
         error_bound=found.bound,
-        step_min=float(steps.min()),
-        step_max=float(steps.max()),
+        step_min=step_min,
+        step_max=step_max,
         wrong=wrong,
         kinks=kinks,
         noise=noise,
@@ -246,7 +249,7 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
         undecided_count=n_jumps + n_unresolved,
         advice=found.advice,
         absolute=found.absolute,
-        errors=_error_ratios(judged, rows, cols) if res.size <= HEATMAP_ELEMENTS else (),
+        errors=_error_ratios(judged, rows, cols) if a.size <= HEATMAP_ELEMENTS else (),
     )
     return row, norms, found.small
 
