@@ -135,3 +135,14 @@ def test_a_doubled_small_block_is_still_caught():
     report = check(loss, params, [grads[0], 2 * grads[1]])
     assert report.outcome is Outcome.WRONG
     assert [row.name for row in report.parameters if row.outcome is Outcome.WRONG] == ["[1]"]
+
+
+def test_the_worst_element_states_the_value_its_wrong_element_states():
+    """A refined element's numeric value is the refined one everywhere in the report (the
+    table's worst element showed the first pass's, the list below it the refined one)."""
+    x = np.array([1.0, 2.0, 3.0])
+    report = check(lambda v: float(np.sum(v**3)), x, 3 * x**2 + np.array([0, 0, 1e-3]))
+    row = report.parameters[0]
+    (wrong,) = row.wrong
+    assert row.worst_index == wrong.label == "params[2]"
+    assert row.worst_numeric == wrong.numeric

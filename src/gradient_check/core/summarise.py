@@ -196,6 +196,14 @@ def _undecidable(
     return _Finding(float(bound), Evidence.CANNOT_TELL, what, absolute)
 
 
+def _settled(judged: Judged, coordinate: int, output: int, first: float) -> float:
+    """An element's numeric value as the report states it elsewhere: its refined value
+    where it was measured again, else the first pass's ``first``."""
+    refined = judged.refinement
+    again = np.flatnonzero(refined.doubt == coordinate)
+    return float(refined.numeric[again[0], output]) if again.size else first
+
+
 def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float], bool]:
     """One (output, parameter) block's row, its norms for the global diff, and whether it
     was decided against its output's whole derivative (a small block)."""
@@ -235,7 +243,7 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
         max_rel_error=largest[1],
         worst_index=label(slot.offset + i, block.offset + r),
         worst_analytic=float(a[i, r]),
-        worst_numeric=float(d[i, r]),
+        worst_numeric=_settled(judged, slot.offset + i, block.offset + r, float(d[i, r])),
         error_bound=found.bound,
         step_min=step_min,
         step_max=step_max,
