@@ -54,6 +54,10 @@ EVALUATIONS = {
     "refinement": "refinement at 2h or h/2",
     "shortened": "shorter steps where kinks, jumps or f's length scale left an element unclear",
     "localisation": "localisation: groups halved down to the wrong elements",
+    # the framework adapters' own evaluations, before the core's
+    "randomness_probe": "randomness probe (the framework's RNG forked)",
+    "vmap_agreement": "vmap agreement (a batched evaluation against a single one)",
+    "adapter_setup": "adapter setup",
 }
 
 
