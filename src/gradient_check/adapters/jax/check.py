@@ -16,14 +16,13 @@ import jax
 import numpy as np
 
 from ...checks.calls import require_callable
-from ...checks.derivatives import check_tolerance, settings_of
 from ...checks.gradient import gradient_report
 from ...core.rng import restores_rng
 from ...errors import LossError
 from ...report import Report
 from .forward import forward_check, forward_choice
-from .precision import precision_of, x64_enabled
-from .problem import Problem, batched_choice, prepare, refuse_promote
+from .precision import x64_enabled
+from .problem import Problem, prepare, validated
 from .pytree import Layout, assemble, flat_leaves, real_numpy, rebuild
 
 
@@ -79,11 +78,7 @@ def check(
         >>> report.ok, [row.name for row in report.parameters]
         (True, ["params['w']"])
     """
-    precision = precision_of(dtype)
-    batched_choice(batched)
-    refuse_promote(options)
-    settings = settings_of(options)
-    tolerance = check_tolerance(nondet_tol)
+    precision, settings, tolerance = validated(dtype, batched, nondet_tol, options)
     directions = forward_choice(forward)
     require_callable(loss, "loss(params)")
     if grads is not None and callable(grads):

@@ -16,14 +16,13 @@ from typing import Any
 import numpy as np
 
 from ...checks.calls import add_note, require_callable
-from ...checks.derivatives import check_tolerance, settings_of
 from ...checks.jacobian import jacobian_report
 from ...core.rng import restores_rng
 from ...errors import InvalidProblemError
 from ...report import Report
 from .jacobians import NAMES, Jacobians, compare_modes, mode_choice
-from .precision import precision_of, x64_enabled
-from .problem import batched_choice, prepare, refuse_promote
+from .precision import x64_enabled
+from .problem import prepare, validated
 
 
 @restores_rng
@@ -61,11 +60,7 @@ def check_function(
         A ``Report`` with one row per (output, argument leaf) block: ``out / x``.
     """
     require_callable(f, f"f({', '.join(f'args[{i}]' for i in range(max(1, len(args))))})")
-    precision = precision_of(dtype)
-    batched_choice(batched)
-    refuse_promote(options)
-    settings = settings_of(options)
-    tolerance = check_tolerance(nondet_tol)
+    precision, settings, tolerance = validated(dtype, batched, nondet_tol, options)
     modes = mode_choice(modes)
     which = _argnums(argnums, len(args))
     names = argument_names(f, len(args))

@@ -21,12 +21,13 @@ import jax
 import numpy as np
 
 from ...checks.calls import add_note
+from ...checks.derivatives import check_tolerance, settings_of
 from ...core.rng import RngGuard
 from ...core.settings import Settings
 from ...errors import InvalidProblemError
 from ...report import Report
 from .batched import Batched, evaluator_factory
-from .precision import Precision
+from .precision import Precision, precision_of
 from .pytree import (
     Layout,
     from_real,
@@ -107,6 +108,18 @@ def batched_choice(batched: Any) -> Any:
             f"{AUTO_COORDINATES} coordinates on)."
         )
     return batched
+
+
+def validated(
+    dtype: Any, batched: Any, nondet_tol: float, options: dict[str, Any]
+) -> tuple[Precision, Settings, float]:
+    """The options every JAX check shares, validated: the precision ``dtype`` asks for,
+    the core's Settings from ``options`` (``promote`` refused: ``dtype`` is it here), and
+    the tolerance between two calls of the derivative."""
+    precision = precision_of(dtype)
+    batched_choice(batched)
+    refuse_promote(options)
+    return precision, settings_of(options), check_tolerance(nondet_tol)
 
 
 def refuse_promote(options: dict[str, Any]) -> None:
