@@ -7,13 +7,13 @@ seconds, the outcome and what was found, beside a full check's evaluation count 
 probes; computed, not run: at 1e7 it would be 2e7 evaluations). Also the peak extra memory
 of each run (tracemalloc) as a multiple of theta's bytes.
 
-With ``--memory N`` (default 1e6; 0 skips it) it first runs a full check of a cheap
-quadratic (its own temporaries tiny) of N parameters and prints, stage by stage of
-core/engine.py, the memory held after the stage and the peak reached since the stage
-before ended (so during it, or in the engine's code just before it), as multiples of
-theta's bytes.
+With ``--memory N`` (default 1e6; 0 skips it) it first runs a full, a directional and a
+locate check (one wrong element) of a cheap quadratic (its own temporaries tiny) of N
+parameters and prints, stage by stage of core/engine.py, the memory held after the stage
+and the peak reached since the stage before ended (so during it, or in the engine's code
+just before it), as multiples of theta's bytes. ``--modes`` picks which of the three.
 
-    python benchmarks/bench_large.py [--sizes 1e6 1e7] [--memory 1e6]
+    python benchmarks/bench_large.py [--sizes 1e6 1e7] [--memory 1e6] [--modes full locate]
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import tracemalloc
 
 import numpy as np
 
+import gradient_check.checks.modes as modes
 import gradient_check.core.engine as engine
 import gradient_check.core.measure as measure
 from gradient_check import check
@@ -80,16 +81,20 @@ STAGES = [
     (engine, "plan_probes"),
     (engine, "analytic_rows"),
     (engine, "error_model"),
-    (measure, "central_first_pass"),
-    (measure, "lengthen"),
+    (measure, "central_first_pass"),  # the full check's first pass, then
+    (measure, "lengthen"),  # its longer steps
+    (measure, "directional"),  # the directions' differences (first pass and refinement)
+    (engine, "first_differences"),
     (engine, "refine_doubt"),
+    (modes, "locate"),  # one failing tensor's localisation
     (engine, "check_unchanged"),
     (engine, "build_report"),
 ]
 
 
-def memory_by_stage(n: int) -> None:
-    """A full check of n parameters: per stage, memory held after it and the peak up to it."""
+def memory_by_stage(n: int, mode: str = "full") -> None:
+    """A check of n parameters in ``mode``: per stage, memory held after it and the peak up
+    to it (a stage run several times is listed each time). Locate has one wrong element."""
     rng = np.random.default_rng(0)
     theta, c, head = rng.standard_normal(n), rng.standard_normal(16), 16
 
@@ -98,6 +103,8 @@ def memory_by_stage(n: int) -> None:
 
     grad = np.zeros(n)
     grad[:head] = theta[:head] + c
+    if mode == "locate":
+        grad[n // 3] += 0.1
     seen: list[tuple[str, int, int]] = []
     originals = [(module, name, getattr(module, name)) for module, name in STAGES]
 
@@ -117,7 +124,7 @@ def memory_by_stage(n: int) -> None:
     tracemalloc.start()
     try:
         start = time.perf_counter()
-        report = check(loss, theta, grad)
+        report = check(loss, theta, grad, mode=mode)
         seconds = time.perf_counter() - start
         overall = max(peak for _, _, peak in seen)
     finally:
@@ -125,7 +132,7 @@ def memory_by_stage(n: int) -> None:
         for module, name, fn in originals:
             setattr(module, name, fn)
     print(
-        f"full check, n={n:.0e}: {report.total_evaluations} evaluations, {seconds:.1f} s, "
+        f"{mode} check, n={n:.0e}: {report.total_evaluations} evaluations, {seconds:.1f} s, "
         f"outcome {report.outcome.value}; peak {overall / theta.nbytes:.1f} x theta"
     )
     print("| stage | held after (x theta) | peak up to it (x theta) |\n|---|---|---|")
@@ -135,11 +142,12 @@ def memory_by_stage(n: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=[1e6, 1e7])
+    parser.add_argument("--sizes", nargs="*", type=float, default=[1e6, 1e7])
     parser.add_argument("--memory", type=float, default=1e6)
+    parser.add_argument("--modes", nargs="+", default=["full", "directional", "locate"])
     args = parser.parse_args()
-    if args.memory:
-        memory_by_stage(int(args.memory))
+    for mode in args.modes if args.memory else ():
+        memory_by_stage(int(args.memory), mode)
     for n in (int(s) for s in args.sizes):
         run(n, "directional", None)
         run(n, "locate", n // 3)

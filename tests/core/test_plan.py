@@ -70,3 +70,12 @@ def test_a_float32_function_checked_along_random_directions_gets_float32_steps()
     report = check_jvp(f, x, jvp, mode="random", directions=3, seed=0)
     assert report.ok, report
     assert report.parameters[0].step_max > 1e-3  # eps32^(1/3) = 4.9e-3, not 6e-6
+
+
+def test_a_moved_point_is_theta_plus_the_step_along_the_dense_direction():
+    vector = flatten({"W": np.arange(1.0, 70_001.0), "b": np.array([0.5, -2.0])})
+    plan = random_directions(vector, 2, AUTO, np.random.default_rng(3))
+    dense = np.asarray(plan.directions)
+    for j in range(len(plan.directions)):
+        point = plan.directions.move(j, -0.25, vector.theta.copy())
+        np.testing.assert_array_equal(point, vector.theta + (-0.25) * dense[j])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gradient_check import Outcome, check, check_jacobian
-from gradient_check.core.summarise import worst_element
+from gradient_check.core.blockscan import worst_element
 
 
 def test_worst_element_is_the_largest_absolute_difference():

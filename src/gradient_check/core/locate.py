@@ -127,13 +127,19 @@ def _group_fails(
     above the threshold?"""
     z = search.rng.choice([-1.0, 1.0], high - low) * search.rng.uniform(1.0, 2.0, high - low)
     z /= np.sqrt(np.mean(z**2))  # unit RMS, as the screening directions: |z_i| >= 0.6
-    theta = search.centre.workspace.values()
-    points = np.repeat(theta[None, :], 2, axis=0)
-    points[0, low:high] -= step * z
-    points[1, low:high] += step * z
-    values = search.evaluator.at_thetas(points, lambda j: f"along a group of {high - low}")
+    moved, values = step * z, []
+    point = np.empty(search.centre.workspace.vector.size)
+    for sign in (-1, 1):  # theta -/+ step z, one point at a time
+        search.centre.workspace.values(out=point)
+        if sign < 0:
+            point[low:high] -= moved
+        else:
+            point[low:high] += moved
+        where = f"along a group of {high - low}"
+        values.append(search.evaluator.at_thetas(point[None, :], lambda j, w=where: w)[0])
+    del point
     found.evaluations += 2
-    numeric = (values[1, 0] - values[0, 0]) / (2 * step)
+    numeric = (values[1][0] - values[0][0]) / (2 * step)
     fails = abs(float(gradient[low:high] @ z) - numeric) > threshold
     if not fails:
         found.cleared.append((low, high))

@@ -186,30 +186,30 @@ def directional(
     """D_v = sum_k w_k f(theta + o_k h v) / h for the directions v = matrix[rows]: the
     differences, f's values (directions, offsets, outputs) and the steps (halved, up to
     DOMAIN_HALVINGS times, where a point fell outside f's domain and ``domain`` is given)."""
-    theta = centre.workspace.values()
+    n = centre.workspace.vector.size
     offsets = np.asarray(scheme.nonzero_offsets)
     matrix = as_directions(matrix)
-    # points per batch: whole parameter vectors, so few at a time when n is large
-    batch = max(1, CHUNK_ELEMENTS // max(1, theta.size))
+    # points per batch: whole parameter vectors, so one at a time when n is large
+    batch = max(1, CHUNK_ELEMENTS // max(1, n))
+    width = offsets.size
 
     def where(point: int) -> str:
-        return f"along random direction {int(rows[point // offsets.size])}"
+        return f"along random direction {int(rows[point // width])}"
 
     def at(which: np.ndarray, h: np.ndarray) -> np.ndarray:
-        out = np.empty((which.size, offsets.size, centre.spec.size))
-        for start in range(0, which.size, batch):
-            part = slice(start, start + batch)
-            v = matrix.rows(rows[which[part]])
-            moves = offsets[None, :, None] * h[part, None, None] * v[:, None, :]
-            points = (theta + moves).reshape(-1, theta.size)
-            del v, moves
-            picked = which[part]
-            found = evaluator.at_thetas(
-                points,
-                lambda p, picked=picked: where(int(picked[p // offsets.size]) * offsets.size),
+        out = np.empty((which.size * width, centre.spec.size))
+        for start in range(0, out.shape[0], batch):
+            made = np.arange(start, min(out.shape[0], start + batch))
+            points = np.empty((made.size, n))
+            for point, p in zip(points, made, strict=True):  # theta + o_q h_j v_j
+                k, q = divmod(int(p), width)
+                centre.workspace.values(out=point)
+                matrix.move(int(rows[which[k]]), offsets[q] * h[k], point)
+            out[made] = evaluator.at_thetas(
+                points, lambda p, made=made: where(int(which[made[p] // width]) * width)
             )
-            out[part] = found.reshape(-1, offsets.size, centre.spec.size)
-        return out
+            del points
+        return out.reshape(which.size, width, centre.spec.size)
 
     steps = np.array(steps, dtype=np.float64)
     values = at(np.arange(rows.size), steps)

@@ -18,10 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .chunks import chunked_sum
 from .flatten import ParameterVector, Slot
 from .settings import Settings
 from .steps import Step, element_scales, typical_magnitude
 from .steptable import Column, StepTable
+
+MOVED_AT_ONCE = 1 << 15  # coordinates of a point moved at once
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,20 @@ class Directions:
         for k, j in enumerate(index):
             block = self.blocks[self.owner[j]]
             out[k, block.coordinates] = block.z[j - self.first[self.owner[j]]]
+        return out
+
+    def move(self, j: int, step: float, out: np.ndarray) -> np.ndarray:
+        """out += step v_j in place, on v_j's support alone, a chunk at a time: no dense
+        direction, no temporary the size of theta (``out`` holds theta: the point)."""
+        block = self.blocks[self.owner[j]]
+        z = block.z[j - self.first[self.owner[j]]]
+        where = block.coordinates
+        if not isinstance(where, slice):
+            out[where] += step * z
+            return out
+        for low in range(0, z.size, MOVED_AT_ONCE):
+            high = min(z.size, low + MOVED_AT_ONCE)
+            out[where.start + low : where.start + high] += step * z[low:high]
         return out
 
     def __iter__(self) -> Iterator[np.ndarray]:
@@ -133,14 +150,16 @@ def random_directions(
     blocks, slots, steps = [], [], []
     base = h.value if h.kind in ("absolute", "relative") else eps ** (1 / (order + 1))
     for index, slot in enumerate(vector.slots):
+        every = slice(0, slot.size)
         z = rng.standard_normal((per_tensor, slot.size))
-        z /= np.sqrt(np.mean(z**2, axis=1, keepdims=True))
+        for row in z:  # unit RMS, the squares summed a chunk at a time
+            row /= np.sqrt(chunked_sum(lambda part, row=row: row[part] ** 2, every) / row.size)
         if h.kind != "absolute" and scaled:
             z *= scales[slot.offset : slot.stop]
         blocks.append(Block(slice(slot.offset, slot.stop), z))
         magnitude = 1.0
         if not scaled and h.kind != "absolute":
-            magnitude = typical_magnitude(np.abs(vector.theta[slot.offset : slot.stop])) or 1.0
+            magnitude = typical_magnitude(vector.theta[slot.offset : slot.stop]) or 1.0
         steps += [base * magnitude] * per_tensor
         slots.append(
             Slot(

@@ -24,12 +24,13 @@ at the limit of precision and leaves the spread (``resolvable_spread``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..report import Evidence, Row, Verdict
-from .bands import euclidean_norm
+from .blockscan import best_numeric, chunked_norm
 from .judge import GAP_NOISE, JUMP, KINK, REMOVABLE, ROWS_AT_ONCE, Judged
 
 # A derivative that no central difference could resolve even at a step as long as the
@@ -47,6 +48,13 @@ class Curvature:
     def half_gap(self, rows: slice, cols: slice) -> np.ndarray | None:
         """A block's |gap| / 2h beyond noise, f'' h / 2 (``half_gaps``); None without gaps."""
         return half_gaps(self.judged, rows, cols)
+
+    def straddle(self, rows: slice, cols: slice) -> float:
+        """The norm of a block's half gaps (0 without gaps), a chunk of rows at a time."""
+        if self.judged.first.gaps is None:
+            return 0.0
+        width = len(range(*cols.indices(self.judged.analytic.shape[1])))
+        return chunked_norm(lambda part: half_gaps(self.judged, part, cols), rows, width)
 
 
 def half_gaps(
@@ -86,13 +94,16 @@ def curvature(judged: Judged) -> Curvature:
     e of the gradient moves a Newton step by e / G of theta's scale, which is why an error
     at a stationary point is judged against ||G||. 0 where no gaps were measured.
     """
-    half_gap = half_gaps(judged)
-    if half_gap is None:
+    if judged.first.gaps is None:
         return Curvature(judged, 0.0)
-    for start in range(0, half_gap.shape[0], ROWS_AT_ONCE):
-        piece = slice(start, start + ROWS_AT_ONCE)
-        half_gap[piece] /= judged.first.relative_steps(piece)[:, None]
-    return Curvature(judged, 2 * euclidean_norm(half_gap))
+
+    def scaled(part: slice) -> np.ndarray:
+        half_gap = half_gaps(judged, part)
+        half_gap /= judged.first.relative_steps(part)[:, None]
+        return half_gap
+
+    rows, width = slice(0, judged.first.steps.size), judged.analytic.shape[1]
+    return Curvature(judged, 2 * chunked_norm(scaled, rows, width))
 
 
 def is_stationary(best: float, spread: float, half_gap: float) -> bool:
@@ -123,7 +134,7 @@ def stationary_notes(rows: list[Row], reference: float) -> list[str]:
     return [f"{names}: derivative within its estimated error of zero; {how}"]
 
 
-def resolvable_spread(judged: Judged, rows: slice, cols: slice, best: np.ndarray) -> float:
+def resolvable_spread(judged: Judged, rows: slice, cols: slice) -> float:
     """margin x ||estimated error|| over the elements of a stationary block that some
     finite difference could still resolve; the others agree at the limit of precision.
 
@@ -139,9 +150,17 @@ def resolvable_spread(judged: Judged, rows: slice, cols: slice, best: np.ndarray
     error says nothing a step could settle, so it leaves the spread. An analytic value
     above that floor but within the error still counts (cannot tell: a longer step could
     resolve it), and a wrong element is caught by the judge's own test, unchanged.
-    ``best`` is the block's numeric derivative with refined rows at their refined values.
+    Computed a chunk of rows at a time.
     """
+    width = len(range(*cols.indices(judged.analytic.shape[1])))
+    resolvable = functools.partial(_resolvable_errors, judged, cols=cols)
+    return judged.errors.margin * chunked_norm(resolvable, rows, width)
+
+
+def _resolvable_errors(judged: Judged, rows: slice, cols: slice) -> np.ndarray:
+    """The estimated errors of a block's rows, 0 where the element is below resolution."""
     first, errors = judged.first, judged.errors
+    best = best_numeric(judged, rows, cols)
     steps = first.steps[rows]
     error = errors.rounding(steps)[:, cols]
     refined = judged.refinement
@@ -152,4 +171,4 @@ def resolvable_spread(judged: Judged, rows: slice, cols: slice, best: np.ndarray
     floor = errors.noise[cols][None, :] / scale[:, None]
     a = judged.analytic[rows, cols]
     below = (np.abs(best) <= errors.margin * error) & (np.abs(a) <= floor)
-    return errors.margin * euclidean_norm(np.where(below, 0.0, error))
+    return np.where(below, 0.0, error)

@@ -20,6 +20,7 @@ import numpy as np
 from ..report import Element, Evidence, Report, Row
 from .advice import advice, error_parts, undecided_advice
 from .bands import BAND_EDGES, euclidean_norm, relative_difference_from_norms, verdict_of
+from .blockscan import scan_block
 from .chunks import chunked_extremes
 from .flatten import ParameterVector, Slot
 from .judge import JUMP, KINK, NOISE, REMOVABLE, UNRESOLVED, WRONG, Judged, error_norm
@@ -40,7 +41,6 @@ DECIDABLE = BAND_EDGES[2]  # evidence that cannot rule out a 1e-2 difference can
 FACTOR_TWO = 1.0 / 3.0
 _KINDS = {WRONG: "wrong", KINK: "kink", NOISE: "noise", JUMP: "jump", UNRESOLVED: "unresolved"}
 APART_NAMED = 5  # elements a removable discontinuity's note names; it counts them all
-RELATIVE_CHUNK = 1 << 15  # elements per piece of a block's largest relative error
 HEATMAP_ELEMENTS = 4096  # blocks this small keep each element's error ratio (Row.errors)
 _ORDER = {Evidence.WRONG: 0, Evidence.CANNOT_TELL: 1, Evidence.CONSISTENT: 2}
 # Why f was evaluated: the stages' identifiers, in the report's words ({scheme}: its name).
@@ -112,37 +112,9 @@ def _elements(code: int, judged: Judged, rows: slice, cols: slice, label: Callab
     return tuple(elements), int(where.shape[0])
 
 
-def _best(judged: Judged, rows: slice, cols: slice) -> np.ndarray:
-    """A block's numeric derivative with its refined rows at their refined values."""
-    d = judged.first.primary[rows, cols]
-    refined = judged.refinement
-    inside = (refined.doubt >= rows.start) & (refined.doubt < rows.stop)
-    if inside.any():
-        d = d.copy()
-        d[refined.doubt[inside] - rows.start] = refined.numeric[inside][:, cols]
-    return d
-
-
-def _block_norms(judged: Judged, rows: slice, cols: slice, res: np.ndarray) -> dict[str, float]:
-    """Norms of analytic, numeric and their difference ``res`` over one block (scaled: no
-    overflow), and "best": the numeric's with refined rows at their refined values."""
-    return {
-        "a": euclidean_norm(judged.analytic[rows, cols]),
-        "d": euclidean_norm(judged.first.primary[rows, cols]),
-        "res": euclidean_norm(res),
-        "best": euclidean_norm(_best(judged, rows, cols)),
-    }
-
-
 def _diff(norms: dict[str, float]) -> float:
     """The texts' relative difference from a block's (or all blocks') norms."""
     return relative_difference_from_norms(norms["res"], norms["a"], norms["d"])
-
-
-def worst_element(residual: np.ndarray) -> tuple[int, int]:
-    """The (row, column) of a block's largest |analytic - numeric| (the first, if tied)."""
-    i, r = np.unravel_index(int(np.argmax(residual)), residual.shape)
-    return int(i), int(r)
 
 
 @dataclass(frozen=True)
@@ -171,12 +143,10 @@ def _evidence(
     that is NaN or inf never decides: NaN is never agreement.
     """
     spread = judged.errors.margin * error_norm(judged, rows, cols)
-    half_gap = ctx.curvature.half_gap(rows, cols)
-    straddle = 0.0 if half_gap is None else euclidean_norm(half_gap)
-    del half_gap
+    straddle = ctx.curvature.straddle(rows, cols)
     absolute = is_stationary(norms["best"], spread, straddle)
     if absolute:  # elements no step could resolve agree at the limit of precision
-        spread = resolvable_spread(judged, rows, cols, _best(judged, rows, cols))
+        spread = resolvable_spread(judged, rows, cols)
     reference = ctx.reference if absolute else norms["a"] + norms["d"]
     bound = 0.0 if spread == 0 else spread / (reference or np.inf)
     if wrong:
@@ -214,11 +184,8 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
     judged, spec, probes = ctx.judged, ctx.spec, ctx.probes
     rows, cols = slice(slot.offset, slot.stop), slice(block.offset, block.stop)
     a, d = judged.analytic[rows, cols], judged.first.primary[rows, cols]
-    res = judged.residual(rows, cols)
-    i, r = worst_element(res)
-    norms = _block_norms(judged, rows, cols, res)
-    largest = (float(res[i, r]), largest_relative(a, d, res))
-    del res  # the residual is held for one block, and not while its evidence is weighed
+    scan = scan_block(judged, rows, cols)  # a chunk of rows at a time: no block held whole
+    (i, r), norms = scan.worst, scan.norms
 
     def label(coordinate: int, output: int) -> str:
         return output_label(spec, probes, output, coordinate)
@@ -243,8 +210,8 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
         diff=diff,
         verdict=verdict_of(diff, ctx.settings.band_scale),
         evidence=found.evidence,
-        max_abs_error=largest[0],
-        max_rel_error=largest[1],
+        max_abs_error=scan.max_abs_error,
+        max_rel_error=scan.max_rel_error,
         worst_index=label(slot.offset + i, block.offset + r),
         worst_analytic=float(a[i, r]),
         worst_numeric=_settled(judged, slot.offset + i, block.offset + r, float(d[i, r])),
@@ -264,19 +231,6 @@ def _row(block: Slot, slot: Slot, ctx: _Context) -> tuple[Row, dict[str, float],
         errors=_error_ratios(judged, rows, cols) if a.size <= HEATMAP_ELEMENTS else (),
     )
     return row, norms, found.small
-
-
-def largest_relative(a: np.ndarray, d: np.ndarray, res: np.ndarray) -> float:
-    """max |a - d| / max(|a|, |d|) over a block (0 where both are 0), a few thousand rows
-    at a time: no temporaries the size of the block."""
-    rows = max(1, RELATIVE_CHUNK // max(1, a.shape[1]))
-    pieces = []
-    for start in range(0, a.shape[0], rows):
-        part = slice(start, start + rows)
-        scale = np.maximum(np.abs(a[part]), np.abs(d[part]))
-        relative = np.divide(res[part], scale, out=np.zeros_like(scale), where=scale > 0)
-        pieces.append(relative.max())
-    return float(np.max(pieces))  # NaN anywhere stays NaN
 
 
 def _error_ratios(judged: Judged, rows: slice, cols: slice) -> tuple[float, ...]:

@@ -122,9 +122,13 @@ class Workspace:
                 out[rows] = view[coordinates[rows] - offsets[index]]
         return out
 
-    def values(self) -> np.ndarray:
-        """theta as the function sees it: the live values, in the evaluation dtype, as float64."""
-        out = self.vector.theta.copy()
+    def values(self, out: np.ndarray | None = None) -> np.ndarray:
+        """theta as the function sees it: the live values, in the evaluation dtype, as float64
+        (written into ``out``, an (n,) float64 array, when given)."""
+        if out is None:
+            out = self.vector.theta.copy()
+        else:
+            out[...] = self.vector.theta
         for slot, view in zip(self.vector.slots, self.views, strict=True):
             if view is not None:
                 out[slot.offset : slot.stop] = view
