@@ -7,19 +7,10 @@ way a bare ``pip install gradient-check`` leaves them.
 
 import json
 import subprocess
-import sys
+
+from fresh_interpreter import run_python
 
 BLOCKED = ("click", "rich", "matplotlib", "scipy", "sklearn", "torch", "jax", "jaxlib", "dask")
-
-BLOCK = f"""
-import sys, importlib.abc
-BLOCKED = {BLOCKED!r}
-class Block(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in BLOCKED:
-            raise ImportError(f"blocked: {{name}}", name=name)
-sys.meta_path.insert(0, Block())
-"""
 
 NUMPY_ONLY = ("core", "checks", "report", "render", "render.text", "nn", "errors", "adapters")
 
@@ -30,7 +21,7 @@ CHECK = (
 
 
 def _run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", BLOCK + code], capture_output=True, text=True)
+    return run_python(code, BLOCKED)
 
 
 def test_the_blocker_blocks():

@@ -1,25 +1,13 @@
 """gradient_check never imports JAX by itself; gradient_check.jax without JAX says what to
 install."""
 
-import subprocess
-import sys
+from fresh_interpreter import run_python
 
-BLOCK_JAX = """
-import sys, importlib.abc
-class Block(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("jax", "jaxlib"):
-            raise ImportError(f"blocked: {name}", name=name)
-sys.meta_path.insert(0, Block())
-"""
-
-
-def _run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+BLOCKED = ("jax", "jaxlib")
 
 
 def test_importing_and_using_gradient_check_leaves_jax_unimported():
-    done = _run(
+    done = run_python(
         "import sys, numpy as np, gradient_check as gc\n"
         "gc.check(lambda x: float(x @ x), np.array([1.0, 2.0]), lambda x: 2 * x)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jax', 'jaxlib')))\n"
@@ -29,13 +17,13 @@ def test_importing_and_using_gradient_check_leaves_jax_unimported():
 
 
 def test_the_jax_face_without_jax_names_the_extra_to_install():
-    done = _run(
-        BLOCK_JAX
-        + "from gradient_check import MissingDependencyError\n"
+    done = run_python(
+        blocked=BLOCKED,
+        code="from gradient_check import MissingDependencyError\n"
         + "try:\n"
         + "    import gradient_check.jax\n"
         + "except MissingDependencyError as error:\n"
-        + "    print(type(error).__name__, isinstance(error, ImportError), error)\n"
+        + "    print(type(error).__name__, isinstance(error, ImportError), error)\n",
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("MissingDependencyError True gradient_check.jax needs JAX")
