@@ -71,15 +71,13 @@ def _miss3(t: Counter, who: str) -> str:
 
 
 def tables(groups: dict, order: list, lead: str) -> list[str]:
+    totals = {key: _totals(groups[key]) for key in order if key in groups}
     lines = [
         f"| {lead} | correct | ours FA | ours confirmed wrong | ours cannot tell | ours error "
         "| ours alarming headline | torch FA | jax FA |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for key in order:
-        if key not in groups:
-            continue
-        t = _totals(groups[key])
+    for key, t in totals.items():
         lines.append(
             f"| {key} | {t['correct']} | {_pct(t['ours_fa'], t['correct'])} | {t['ours_cw']} "
             f"| {t['ours_ct']} | {t['ours_err']} | {_pct(t['ours_alarm'], t['correct'])} "
@@ -92,10 +90,7 @@ def tables(groups: dict, order: list, lead: str) -> list[str]:
         "| torch misses x2 / x1.01 / elem10 | jax misses x2 / x1.01 / elem10 |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for key in order:
-        if key not in groups:
-            continue
-        t = _totals(groups[key])
+    for key, t in totals.items():
         lines.append(
             f"| {key} | {t['faulty']} ({t['counted']}) | {_miss3(t, 'ours')} "
             f"| {t['ours_ct_fault']} | {t['ours_misnamed']} "
