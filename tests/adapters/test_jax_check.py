@@ -10,8 +10,9 @@ import pytest
 
 from gradient_check import InvalidProblemError, LossError, Outcome, StochasticLossError
 from gradient_check.adapters.jax.forward import forward_check
-from gradient_check.adapters.jax.precision import precision_of
+from gradient_check.adapters.jax.precision import precision_of, x64_enabled
 from gradient_check.adapters.jax.pytree import layout_of
+from gradient_check.errors import CheckInterrupted
 from gradient_check.jax import check
 
 RNG = np.random.default_rng(0)
@@ -225,3 +226,63 @@ def test_a_user_gradient_wrong_in_one_mode_fails_with_the_forward_check_as_a_not
 def test_bad_options_are_named(option, match):
     with pytest.raises(InvalidProblemError, match=match):
         check(mlp_loss, params(), **option)
+
+
+def stopping_loss(stop, draw):
+    """A loss whose ``stop``-th call raises Ctrl-C (after drawing from numpy's generator,
+    if ``draw``). ``returned`` holds a flag per call that returned: True for an evaluation,
+    False for a trace (jax.grad's, jit's)."""
+    returned = []
+
+    def loss(p):
+        if draw:
+            np.random.random(3)  # moves numpy's generator: the check must put it back
+        if len(returned) + 1 == stop:
+            raise KeyboardInterrupt
+        returned.append(not isinstance(p["w"], jax.core.Tracer))
+        return jnp.sum(jnp.tanh(p["w"]) ** 2) + jnp.sum(p["b"] ** 3)
+
+    return loss, returned
+
+
+def interrupted(stop, batched, draw=False, **options):
+    """check of stopping_loss(stop) on numpy leaves: the CheckInterrupted and the calls that
+    returned, after asserting that the leaves, numpy's generator and x64 mode came back."""
+    params = {"w": np.linspace(-1.0, 1.0, 6), "b": np.array([0.3, -0.2])}
+    saved = {k: v.copy() for k, v in params.items()}
+    np.random.seed(3)
+    state, x64 = np.random.get_state(), x64_enabled()
+    loss, returned = stopping_loss(stop, draw)
+    with pytest.raises(KeyboardInterrupt) as caught:  # not a bare one: a CheckInterrupted
+        check(loss, params, batched=batched, **options)
+    assert all(np.array_equal(params[k], saved[k]) for k in saved) and x64_enabled() == x64
+    after = np.random.get_state()
+    assert after[0] == state[0] and np.array_equal(after[1], state[1]) and after[2:] == state[2:]
+    assert isinstance(caught.value, CheckInterrupted)
+    assert not isinstance(caught.value.__cause__, CheckInterrupted)  # wrapped once
+    return caught.value, returned
+
+
+# point by point: call 1 is the adapter's first call, 2-3 jax.grad's traces (called twice
+# for repeatability), 4 the engine's centre; batched: 1 the first call, 2 its repeat, 3 the
+# trace jit compiles, 4 jax.grad's trace under jit
+@pytest.mark.parametrize("batched", [False, True])
+@pytest.mark.parametrize("stop", [1, 2, 3, 4])
+def test_a_ctrl_c_in_the_adapters_own_calls_is_a_check_interrupted(stop, batched):
+    stopped, returned = interrupted(stop, batched, draw=not batched)
+    assert len(returned) == stop - 1 and stopped.stage == "probes"
+    # batched, the compiled loss's value at theta (not a call of the loss) counts too
+    made = (0, 1, 2, 3) if batched else (0, 1, 1, 1)
+    assert stopped.evaluations == {"probes": made[stop - 1]}
+    assert batched or stopped.done == sum(returned)
+
+
+def test_a_ctrl_c_in_the_forward_cross_check_counts_every_evaluation_in_the_report():
+    """The last call is the forward cross-check's trace, after the engine's report."""
+    loss, returned = stopping_loss(-1, False)
+    params = {"w": np.linspace(-1.0, 1.0, 6), "b": np.array([0.3, -0.2])}
+    report = check(loss, params, batched=False, forward=True)
+    assert report.total_evaluations == sum(returned) and not returned[-1]
+    stopped, _ = interrupted(len(returned), False, forward=True)
+    assert stopped.done == report.total_evaluations
+    assert stopped.stage == list(stopped.evaluations)[-1] != "probes"

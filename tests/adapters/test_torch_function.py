@@ -1,14 +1,30 @@
 """check_function: the Jacobian of every (output, input) pair of a function of tensors."""
 
+import warnings
+
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
+import torch.autograd.forward_ad as fwAD  # noqa: E402
+
 from gradient_check import InvalidProblemError, Outcome, StochasticLossError  # noqa: E402
+from gradient_check.errors import CheckInterrupted  # noqa: E402
 from gradient_check.torch import check_function  # noqa: E402
 
 D = {"dtype": torch.float64}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def forward_ad_loaded():
+    """torch loads forward mode's decompositions on its first dual tensor, through the
+    deprecated torch.jit.script: a DeprecationWarning, an error under this suite's filters,
+    that the check would read as "no forward mode". Loaded once here, whatever runs first."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with fwAD.dual_level():
+            fwAD.make_dual(torch.zeros(1, **D), torch.ones(1, **D))
 
 
 def tensors(*shapes):
@@ -125,3 +141,61 @@ def test_inputs_that_are_not_tensors_are_named_as_such():
         check_function(np.sin, np.ones(3))
     with pytest.raises(InvalidProblemError, match="list, not torch tensors"):
         check_function(lambda xs: xs[0], [torch.ones(3, requires_grad=True)])
+
+
+def stopping_fn(stop):
+    """tanh whose ``stop``-th call draws from torch's generator and raises Ctrl-C.
+    ``returned`` holds a flag per call that returned: True for an evaluation of fn (no
+    autograd graph, no forward-mode tangent), False for a derivative's call."""
+    returned = []
+
+    def fn(t):
+        torch.rand(1)  # moves torch's generator: the fork must put it back
+        if len(returned) + 1 == stop:
+            raise KeyboardInterrupt
+        returned.append(not torch.is_grad_enabled() and fwAD.unpack_dual(t).tangent is None)
+        return torch.tanh(t)
+
+    return fn, returned
+
+
+def interrupted(stop):
+    """check_function of stopping_fn(stop) on 2 threads: the CheckInterrupted, the calls
+    that returned, and whether x, its .grad, torch's RNG and threads came back."""
+    (x,) = tensors(5)
+    saved, threads = x.detach().clone(), torch.get_num_threads()
+    torch.set_num_threads(2)
+    rng = torch.get_rng_state()
+    fn, returned = stopping_fn(stop)
+    try:
+        with pytest.raises(KeyboardInterrupt) as caught:  # not a bare one: CheckInterrupted
+            check_function(fn, x, batched=False)
+        same = torch.equal(x.detach(), saved) and x.grad is None
+        same = same and torch.equal(rng, torch.get_rng_state()) and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
+    assert isinstance(caught.value, CheckInterrupted)
+    assert not isinstance(caught.value.__cause__, CheckInterrupted)  # wrapped once
+    return caught.value, returned, same
+
+
+# calls 1-3: the adapter's randomness probe; 4-5: autograd's Jacobian twice
+# (repeatability), before the engine; 6: the engine's centre
+@pytest.mark.parametrize("stop", range(1, 7))
+def test_a_ctrl_c_before_the_engine_is_a_check_interrupted_counting_the_adapters_calls(stop):
+    stopped, returned, same = interrupted(stop)
+    assert same and len(returned) == stop - 1
+    assert stopped.stage == "probes" and stopped.evaluations == {"probes": min(stop - 1, 3)}
+    assert stopped.done == sum(returned)
+
+
+def test_a_ctrl_c_after_the_engine_counts_every_evaluation_in_the_report():
+    """The last calls are forward mode's (after the engine): stopped there, the interrupt
+    has the report's evaluations, every one of them, by stage."""
+    fn, returned = stopping_fn(-1)
+    report = check_function(fn, *tensors(5), batched=False)
+    assert report.total_evaluations == sum(returned) and not returned[-1]
+    stopped, _, same = interrupted(len(returned))
+    assert same and stopped.done == report.total_evaluations
+    assert stopped.stage == list(stopped.evaluations)[-1] != "probes"
+    assert stopped.evaluations["differences"] == report.evaluations["differences"]

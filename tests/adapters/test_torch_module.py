@@ -7,6 +7,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from gradient_check import InvalidProblemError, Outcome, StochasticLossError  # noqa: E402
+from gradient_check.errors import CheckInterrupted  # noqa: E402
 from gradient_check.torch import check_module  # noqa: E402
 
 
@@ -121,6 +122,84 @@ def test_untouched_even_when_interrupted_on_the_fifth_call():
         check_module(net, loss, batched=False)
     assert len(calls) == 5
     assert_same(before, snapshot(net))
+
+
+def stopping_loss(X, y, stop):
+    """A loss whose ``stop``-th call draws from torch's generator and raises Ctrl-C.
+    ``returned`` holds a flag per call that returned: True for an evaluation of the loss
+    (under no_grad: the engine's and the adapter's probes), False for autograd's gradient."""
+    returned = []
+
+    def loss(m):
+        torch.rand(1)  # moves torch's generator: the fork must put it back
+        if len(returned) + 1 == stop:
+            raise KeyboardInterrupt
+        value = F.cross_entropy(m(X), y)
+        returned.append(not torch.is_grad_enabled())
+        return value
+
+    return loss, returned
+
+
+def test_every_evaluation_of_the_loss_is_in_the_reports_count():
+    X, y = data()
+    loss, returned = stopping_loss(X, y, -1)
+    report = check_module(model(), loss, batched=False)
+    assert report.evaluations["randomness_probe"] == 3  # the adapter's, before the engine's
+    assert report.total_evaluations == sum(returned) and not all(returned)
+
+
+# calls 1-3: the adapter's randomness probe; 4-5: autograd's gradient twice (repeatability),
+# before the engine; 6 on: the engine's probes (the centre, the repeats)
+@pytest.mark.parametrize("stop", range(1, 9))
+def test_a_ctrl_c_in_the_adapters_own_calls_is_a_check_interrupted(stop):
+    X, y = data()
+    net = model()
+    net.eval()  # the training flag must stay as it is
+    net.head.weight.grad = torch.ones_like(net.head.weight)
+    torch.set_num_threads(2)
+    before = snapshot(net)
+    loss, returned = stopping_loss(X, y, stop)
+    with pytest.raises(KeyboardInterrupt) as caught:  # not a bare one: a CheckInterrupted
+        check_module(net, loss, batched=False)
+    stopped = caught.value
+    assert isinstance(stopped, CheckInterrupted)
+    assert len(returned) == stop - 1 and stopped.stage == "probes"
+    assert stopped.evaluations == {"probes": stopped.done}
+    if stop <= 6:  # before the engine's first evaluation returned: exactly those counted
+        assert stopped.done == sum(returned) == min(stop - 1, 3)
+    else:  # the engine counts its repeats as one batch: none until both returned
+        assert 3 < stopped.done <= sum(returned)
+    assert "parameters and random state restored" in str(stopped)
+    assert isinstance(stopped.__cause__, KeyboardInterrupt)
+    assert not isinstance(stopped.__cause__, CheckInterrupted)  # wrapped once
+    assert_same(before, snapshot(net))
+
+
+def test_a_ctrl_c_in_the_vmap_agreement_check_counts_its_calls_as_they_return():
+    """Calls 9 and 10 are the agreement check's (the loss vmapped at theta, then called
+    alone): stopped at 10, the vmapped call counts; the model is untouched either way."""
+    X, y = data()
+    done, kinds = [], []
+    for stop in (9, 10):
+        torch.manual_seed(1)
+        net = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 3))
+        before, calls = snapshot(net), []
+
+        def loss(m, stop=stop, calls=calls):
+            calls.append(torch.is_inference_mode_enabled())  # vmap's calls run in it
+            if len(calls) == stop:
+                raise KeyboardInterrupt
+            return F.cross_entropy(m(X), y)  # no random op: vmap batches it
+
+        with pytest.raises(KeyboardInterrupt) as caught:
+            check_module(net, loss)
+        assert isinstance(caught.value, CheckInterrupted) and caught.value.stage == "probes"
+        done.append(caught.value.done)
+        kinds = calls
+        assert_same(before, snapshot(net))
+    assert kinds[8:] == [True, False]  # vmapped, then alone
+    assert done[1] == done[0] + 1
 
 
 def test_dropout_in_training_mode_is_refused_with_pytorchs_fix():

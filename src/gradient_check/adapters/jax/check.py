@@ -20,6 +20,7 @@ from ...checks.gradient import gradient_report
 from ...core.rng import restores_rng
 from ...errors import LossError
 from ...report import Report
+from ..interrupt import interruptible
 from .forward import forward_check, forward_choice
 from .precision import x64_enabled
 from .problem import Problem, prepare, validated
@@ -84,9 +85,9 @@ def check(
     if grads is not None and callable(grads):
         require_callable(grads, "grads(params)")
     x64_before = x64_enabled()
-    with precision.context():
+    with interruptible() as tally, precision.context():  # Ctrl-C: after x64 is restored
         problem = prepare(
-            loss, params, "params", precision, batched, "loss(params)", "check", x64_before
+            loss, params, "params", precision, batched, "loss(params)", "check", x64_before, tally
         )
         _require_scalar(problem)
         analytic, source = _gradient(loss, grads, problem.layout, problem.batched is not None)
@@ -98,6 +99,7 @@ def check(
             tolerance=tolerance,
             convention="jax",
         )
+        tally.report = report
         notes, problems, facts = (source,), (), {}
         if directions is not False:
             given = analytic(problem.params) if callable(analytic) else analytic

@@ -20,6 +20,7 @@ from ...checks.jacobian import jacobian_report
 from ...core.rng import restores_rng
 from ...errors import InvalidProblemError
 from ...report import Report
+from ..interrupt import interruptible
 from .jacobians import NAMES, Jacobians, compare_modes, mode_choice
 from .precision import x64_enabled
 from .problem import prepare, validated
@@ -74,7 +75,7 @@ def check_function(
 
     roots = tuple(names[i] for i in which)
     x64_before = x64_enabled()
-    with precision.context():
+    with interruptible() as tally, precision.context():  # Ctrl-C: after x64 is restored
         problem = prepare(
             function,
             tuple(args[i] for i in which),
@@ -84,6 +85,7 @@ def check_function(
             "f(*args)",
             "check_function",
             x64_before,
+            tally,
         )
         theta = problem.theta().astype(problem.layout.real_dtype)
         jacobians = Jacobians(problem.g, theta, problem.outputs.size)
@@ -91,6 +93,7 @@ def check_function(
         report = jacobian_report(
             problem.f, problem.params, derivative, problem.settings(settings), tolerance
         )
+        tally.report = report
         notes, problems, facts = compare_modes(
             derivative.last,
             modes,

@@ -26,6 +26,7 @@ from ...core.rng import RngGuard
 from ...core.settings import Settings
 from ...errors import InvalidProblemError
 from ...report import Report
+from ..interrupt import Tally
 from .batched import Batched, evaluator_factory
 from .precision import Precision, precision_of
 from .pytree import (
@@ -149,11 +150,15 @@ def prepare(
     call: str,
     check: str,
     x64_before: bool,
+    tally: Tally | None = None,
 ) -> Problem:
     """The Problem of ``function`` (of a pytree) at ``tree``; run inside precision.context().
 
     ``root`` names the leaves, ``call`` the function in messages ("loss(params)"), ``check``
-    the public check ("check"); ``x64_before`` says whether x64 mode was on before it."""
+    the public check ("check"); ``x64_before`` says whether x64 mode was on before it;
+    ``tally`` counts the evaluations made here as they return (for a Ctrl-C)."""
+    tally = Tally() if tally is None else tally
+    before = tally.made
     layout, params = layout_of(tree, root, precision.dtype_of, "parameter")
     names = layout.names
 
@@ -165,6 +170,7 @@ def prepare(
     except Exception as error:
         add_note(error, f"gradient_check.jax.{check} called `{call}` at the given parameters")
         raise
+    tally.made += 1
     outputs = output_layout(y0, "out")
     out_dtype = np.result_type(np.float32, *(np.finfo(o.dtype).dtype for o in _inexact(outputs)))
 
@@ -178,11 +184,11 @@ def prepare(
         listed = ", ".join(f"`{name}`" for name in layout.fixed[:4]) + more
         notes.append(f"held fixed, not being floating-point: {listed}")
     wanted = batched is True or (batched == "auto" and layout.size >= AUTO_COORDINATES)
-    fast, setup = None, 1
+    fast = None
     if wanted:
-        fast, note, made = _batch(function, layout, params, y0, g, outputs, call)
+        fast, note = _batch(function, layout, params, y0, g, outputs, call, tally)
         notes.append(note)
-        setup += made
+    setup = tally.made - before
     if fast is None:
         return Problem(layout, params, outputs, direct, g, None, notes, setup)
 
@@ -208,26 +214,30 @@ def _batch(
     g: Callable[[Any], Any],
     outputs: Layout,
     call: str,
-) -> tuple[Batched | None, str, int]:
-    """The Batched g, or None; the note saying which and why; evaluations made."""
+    tally: Tally,
+) -> tuple[Batched | None, str]:
+    """The Batched g, or None, and the note saying which and why; ``tally`` counts the
+    evaluations made."""
     name = call.split("(")[0]
     if len(_inexact(outputs)) != len(outputs.leaves):
-        return None, f"`{name}` returns non-float outputs: evaluated point by point", 0
+        return None, f"`{name}` returns non-float outputs: evaluated point by point"
     first = real_numpy([numpy_array(v) for v in jax.tree_util.tree_leaves(y0)])
     with RngGuard() as guard:  # the user's generator states come back as they were
         again = function(rebuild(layout, [params[n] for n in layout.names]))
+        tally.made += 1
         drew = guard.changed()
     again = real_numpy([numpy_array(v) for v in jax.tree_util.tree_leaves(again)])
     if drew or not np.array_equal(first, again, equal_nan=True):
         why = "draws from a global random generator" if drew else "gave two different values"
-        return None, f"`{name}` {why}: evaluated point by point, as called", 1
+        return None, f"`{name}` {why}: evaluated point by point, as called"
     theta = real_numpy([params[n] for n in layout.names]).astype(layout.real_dtype)
     try:
         fast = Batched(g, theta, outputs.size)
         seen = fast.theta(theta)
     except Exception as error:  # whatever tracing raises; KeyboardInterrupt propagates
         failed = f"jax.jit(jax.vmap({name})) failed ({said(error)})"
-        return None, f"{failed}: evaluated point by point", 1
+        return None, f"{failed}: evaluated point by point"
+    tally.made += 1
     eps = max(float(np.finfo(o.dtype).eps) for o in outputs.leaves)
     scale = max(float(np.max(np.abs(first))), np.finfo(float).tiny)
     # jit may reorder sums, changing values by some roundings; more than sqrt(eps) of f is
@@ -238,6 +248,5 @@ def _batch(
             None,
             f"jax.jit(jax.vmap({name})) differs from calling it by {worst:.2e} (Python code "
             "that depends on values or state): evaluated point by point, as called",
-            2,
         )
-    return fast, f"evaluated with jax.jit(jax.vmap({name})), {fast.chunk} points a call", 2
+    return fast, f"evaluated with jax.jit(jax.vmap({name})), {fast.chunk} points a call"

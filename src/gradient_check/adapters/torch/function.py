@@ -24,6 +24,7 @@ from ...checks.jacobian import jacobian_report
 from ...core.outputs import vector_spec
 from ...core.settings import Settings
 from ...report import Report
+from ..interrupt import interruptible
 from .batched import BatchLog, batched_settings
 from .convert import devices_of, with_notes
 from .inputs import FunctionInputs
@@ -126,11 +127,13 @@ def function_check(
 ) -> Checked:
     """check_function from validated settings: the path gradcheck shares."""
     before = torch.get_num_threads()
-    with intra_op_threads(threads):
+    with interruptible() as tally, intra_op_threads(threads):  # Ctrl-C: after the restores
         inputs = FunctionInputs(fn, args, kwargs, extras.masked)
         with torch.random.fork_rng(devices=devices_of(inputs.devices.values())):
-            refuse_random(inputs.outputs, inputs.params, lambda y: vector_spec(y, "fn"), "fn")
+            outputs = tally.counted(inputs.outputs)
+            refuse_random(outputs, inputs.params, lambda y: vector_spec(y, "fn"), "fn")
             log = BatchLog("the function")
+            tally.more.append(lambda: log.checks)
             settings = batched_settings(settings, batched, inputs.flat_call, _device(inputs), log)
             last: dict[str, Any] = {}
 
@@ -145,6 +148,7 @@ def function_check(
 
             analytic = backward if extras.backward_ad else forward
             report = jacobian_report(inputs.outputs, inputs.params, analytic, settings, tolerance)
+            tally.report = report
             notes, problems, second = _beyond_values(inputs, last, extras, settings, tolerance)
     report = replace(
         report,

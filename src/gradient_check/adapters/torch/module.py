@@ -26,6 +26,7 @@ from ...checks.gradient import gradient_report
 from ...core.outputs import scalar_spec
 from ...errors import InvalidProblemError
 from ...report import Report
+from ..interrupt import interruptible
 from .batched import BatchLog, batched_settings
 from .convert import as_array, devices_of, numpy_copy, tensor_of, with_notes
 from .copying import check_dtype, dropout_in_training, model_copy
@@ -170,18 +171,19 @@ def check_module(
     settings = settings_of({"promote": False, **options})
     tolerance = check_tolerance(nondet_tol)
     before = torch.get_num_threads()
-    with intra_op_threads(threads):
+    with interruptible() as tally, intra_op_threads(threads):  # Ctrl-C: after the restores
         problem = ModuleLoss(model, loss_fn, dtype)
         with torch.random.fork_rng(devices=devices_of(problem.devices.values())):
             dropout = dropout_in_training(model)
             refuse_random(
-                problem.loss,
+                tally.counted(problem.loss),
                 problem.params,
                 lambda y: scalar_spec(y, "loss_fn(model)"),
                 "loss_fn(model)",
                 f" (dropout in training mode: {', '.join(dropout)})" if dropout else "",
             )
             log = BatchLog("the loss")
+            tally.more.append(lambda: log.checks)
             settings = batched_settings(settings, batched, problem.flat_call, problem.device, log)
             report = gradient_report(
                 problem.loss, problem.params, problem.gradient, settings, tolerance=tolerance
