@@ -1,5 +1,7 @@
 """Directions stored per tensor: rows on demand, projections block by block."""
 
+import tracemalloc
+
 import numpy as np
 
 from gradient_check import flatten
@@ -13,8 +15,12 @@ def test_directions_project_and_build_rows_like_the_dense_matrix():
     directions = plan.directions
     dense = np.asarray(directions)
     assert dense.shape == (6, vector.size)
-    # stored per tensor: 3 x 12 and 3 x 2 numbers, not 6 x 14
-    assert [b.z.shape for b in directions.blocks] == [(3, 12), (3, 2)]
+    # the draws of rng.standard_normal((3, 12)) then ((3, 2)), each row at unit RMS
+    rng = np.random.default_rng(0)
+    for rows, block in zip((slice(0, 3), slice(3, 6)), directions.blocks, strict=True):
+        z = rng.standard_normal((3, block.size))
+        z /= np.sqrt(np.sum(z**2, axis=1, keepdims=True) / block.size)
+        assert np.array_equal(dense[rows, block.coordinates], z)
     matrix = np.random.default_rng(1).standard_normal((2, vector.size))
     assert np.allclose(directions.project(matrix), matrix @ dense.T)
     assert np.array_equal(directions.rows([4, 1]), dense[[4, 1]])
@@ -25,3 +31,20 @@ def test_directions_project_and_build_rows_like_the_dense_matrix():
 def test_a_block_on_chosen_coordinates_is_one_hot_rows():
     directions = Directions(5, [Block(np.array([3, 0]), np.eye(2))])
     assert np.array_equal(directions.rows([0, 1]), np.eye(5)[[3, 0]])
+
+
+def test_random_directions_are_regenerated_not_held():
+    """k directions of a million-element tensor hold no array of its size between reads,
+    and read the same bits every time."""
+    vector = flatten({"W": np.linspace(-1.0, 1.0, 1_000_000), "b": np.ones(3)})
+    tracemalloc.start()
+    try:
+        plan = random_directions(vector, 3, AUTO, np.random.default_rng(7), scaled=False)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 0.05 * vector.theta.nbytes  # 3 x theta when the directions were stored
+    point = np.zeros(vector.size)
+    plan.directions.move(1, 0.5, point)
+    assert np.array_equal(point[:1_000_000], 0.5 * plan.directions.rows([1])[0, :1_000_000])
+    assert np.array_equal(plan.directions.rows([1]), plan.directions.rows([1]))

@@ -208,7 +208,7 @@ def directional(
             out[made] = evaluator.at_thetas(
                 points, lambda p, made=made: where(int(which[made[p] // width]) * width)
             )
-            del points
+            del points, point  # ``point`` is a view: it would keep the batch alive
         return out.reshape(which.size, width, centre.spec.size)
 
     steps = np.array(steps, dtype=np.float64)

@@ -6,13 +6,15 @@ v_i = z_i * scale_i with z standard normal (unit RMS over the tensor), and theta
 moves every element by about h times its own scale. Unscaled plans (``scaled=False``) take
 v = z and a step per tensor (its typical magnitude times eps^(1/3)), so that the measured
 projection is the error's own projection e . z, which the directional mode's bound needs.
-Directions are stored per tensor (k x its size), never as a dense (directions, n) matrix:
-rows are built on demand, a chunk at a time. Probes are named like parameters,
+Random directions are not stored at all: each is the generator's state before it was drawn,
+regenerated a piece at a time when a point is moved along it (never a dense (directions, n)
+matrix, nor k x a tensor's size). Probes are named like parameters,
 ``W1·v[j]`` for the j-th direction of W1.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -34,6 +36,62 @@ class Block:
     coordinates: np.ndarray | slice  # absolute coordinates of theta (a slice for a tensor)
     z: np.ndarray
 
+    @property
+    def count(self) -> int:
+        return self.z.shape[0]
+
+    def row(self, r: int) -> np.ndarray:
+        """Direction r on its support."""
+        return self.z[r]
+
+    def pieces(self, r: int) -> Iterator[tuple[int, np.ndarray]]:
+        """Direction r on its support, MOVED_AT_ONCE values at a time: (first index, piece)."""
+        for low in range(0, self.z.shape[1], MOVED_AT_ONCE):
+            yield low, self.z[r, low : low + MOVED_AT_ONCE]
+
+
+class DrawnBlock:
+    """k standard normal directions on one tensor, unit RMS, optionally times each
+    element's scale, kept as the generator's state before each was drawn and regenerated
+    a piece at a time when read: k x the tensor's size would otherwise be held for the
+    whole check (3 x theta for a model that is mostly one tensor).
+
+    The normals are drawn exactly as ``rng.standard_normal((k, size))`` draws them (a
+    Generator's stream does not depend on how it is split), so a direction reads the same
+    bits whether it is drawn whole or regenerated.
+    """
+
+    def __init__(
+        self, coordinates: slice, k: int, rng: np.random.Generator, scales: np.ndarray | None
+    ) -> None:
+        self.coordinates, self.count, self.scales = coordinates, k, scales
+        self.size = coordinates.stop - coordinates.start
+        self._states, self._rms = [], []
+        every = slice(0, self.size)
+        for _ in range(k):
+            self._states.append(copy.deepcopy(rng.bit_generator.state))
+            squares = chunked_sum(
+                lambda part: rng.standard_normal(part.stop - part.start) ** 2, every
+            )
+            self._rms.append(np.sqrt(squares / self.size))
+        self._bit_generator = type(rng.bit_generator)
+
+    def pieces(self, r: int) -> Iterator[tuple[int, np.ndarray]]:
+        rng = np.random.Generator(self._bit_generator())
+        rng.bit_generator.state = self._states[r]
+        for low in range(0, self.size, MOVED_AT_ONCE):
+            piece = rng.standard_normal(min(self.size, low + MOVED_AT_ONCE) - low)
+            piece /= self._rms[r]
+            if self.scales is not None:
+                piece *= self.scales[low : low + piece.size]
+            yield low, piece
+
+    def row(self, r: int) -> np.ndarray:
+        out = np.empty(self.size)
+        for low, piece in self.pieces(r):
+            out[low : low + piece.size] = piece
+        return out
+
 
 class Directions:
     """Tangent directions stored block by block: row j of the (count, n) matrix on demand.
@@ -42,9 +100,9 @@ class Directions:
     dense rows asked for (the measuring stage asks a few at a time).
     """
 
-    def __init__(self, n: int, blocks: Sequence[Block]) -> None:
+    def __init__(self, n: int, blocks: Sequence[Block | DrawnBlock]) -> None:
         self.n, self.blocks = n, tuple(blocks)
-        sizes = [b.z.shape[0] for b in self.blocks]
+        sizes = [b.count for b in self.blocks]
         self.owner = np.repeat(np.arange(len(sizes)), sizes)  # block of each direction
         self.first = np.concatenate([[0], np.cumsum(sizes)])[:-1].astype(int)
         self.count = int(sum(sizes))
@@ -62,21 +120,19 @@ class Directions:
         out = np.zeros((index.size, self.n))
         for k, j in enumerate(index):
             block = self.blocks[self.owner[j]]
-            out[k, block.coordinates] = block.z[j - self.first[self.owner[j]]]
+            out[k, block.coordinates] = block.row(j - self.first[self.owner[j]])
         return out
 
     def move(self, j: int, step: float, out: np.ndarray) -> np.ndarray:
         """out += step v_j in place, on v_j's support alone, a chunk at a time: no dense
         direction, no temporary the size of theta (``out`` holds theta: the point)."""
         block = self.blocks[self.owner[j]]
-        z = block.z[j - self.first[self.owner[j]]]
-        where = block.coordinates
+        r, where = j - self.first[self.owner[j]], block.coordinates
         if not isinstance(where, slice):
-            out[where] += step * z
+            out[where] += step * block.row(r)
             return out
-        for low in range(0, z.size, MOVED_AT_ONCE):
-            high = min(z.size, low + MOVED_AT_ONCE)
-            out[where.start + low : where.start + high] += step * z[low:high]
+        for low, piece in block.pieces(r):
+            out[where.start + low : where.start + low + piece.size] += step * piece
         return out
 
     def __iter__(self) -> Iterator[np.ndarray]:
@@ -89,7 +145,9 @@ class Directions:
         out = np.empty((matrix.shape[0], self.count), dtype=np.result_type(matrix, float))
         for b, block in enumerate(self.blocks):
             start = self.first[b]
-            out[:, start : start + block.z.shape[0]] = matrix[:, block.coordinates] @ block.z.T
+            on = matrix[:, block.coordinates]
+            for r in range(block.count):  # one direction whole at a time
+                out[:, start + r] = on @ block.row(r)
         return out
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
@@ -150,13 +208,8 @@ def random_directions(
     blocks, slots, steps = [], [], []
     base = h.value if h.kind in ("absolute", "relative") else eps ** (1 / (order + 1))
     for index, slot in enumerate(vector.slots):
-        every = slice(0, slot.size)
-        z = rng.standard_normal((per_tensor, slot.size))
-        for row in z:  # unit RMS, the squares summed a chunk at a time
-            row /= np.sqrt(chunked_sum(lambda part, row=row: row[part] ** 2, every) / row.size)
-        if h.kind != "absolute" and scaled:
-            z *= scales[slot.offset : slot.stop]
-        blocks.append(Block(slice(slot.offset, slot.stop), z))
+        times = scales[slot.offset : slot.stop] if h.kind != "absolute" and scaled else None
+        blocks.append(DrawnBlock(slice(slot.offset, slot.stop), per_tensor, rng, times))
         magnitude = 1.0
         if not scaled and h.kind != "absolute":
             magnitude = typical_magnitude(vector.theta[slot.offset : slot.stop]) or 1.0
