@@ -6,7 +6,7 @@ import pytest
 
 from gradient_check import InvalidProblemError, flatten
 from gradient_check.core import describe
-from gradient_check.core.match import flatten_like
+from gradient_check.core.match import flatten_like, unaliased
 
 W, B = np.arange(15.0).reshape(3, 5), np.array([0.5, -1.0])
 
@@ -103,3 +103,26 @@ def test_descriptions():
     assert describe.example(list(range(7))) == "[7 entries]"
     leaves = [(f"W{i}", (3, 3)) for i in range(8)]
     assert describe.structure(list(np.ones((8, 3, 3))), leaves).endswith("W5 3x3, ... (8 in all))")
+
+
+def test_a_single_float64_gradient_is_read_in_place_and_never_written():
+    theta, grad = np.zeros((300, 4)), np.arange(1200.0).reshape(300, 4)
+    flat = flatten_like(grad, flatten(theta))
+    assert np.shares_memory(flat, grad) and np.array_equal(flat, grad.ravel())
+    with pytest.raises(ValueError):
+        flat[0] = 1.0  # the engine's view is read-only; the user's array is not
+    grad[0, 0] = 5.0
+    assert grad.flags.writeable and flat[0] == 5.0
+    # another dtype, or several tensors, is a float64 copy of its own
+    assert not np.shares_memory(flatten_like(grad.astype(np.float32), flatten(theta)), grad)
+    both = flatten({"a": theta, "b": np.zeros(2)})
+    assert not np.shares_memory(flatten_like({"a": grad, "b": np.ones(2)}, both), grad)
+
+
+def test_a_gradient_sharing_a_parameters_memory_is_copied():
+    w = np.linspace(-1.0, 1.0, 10)
+    vector = flatten({"w": w})
+    flat = flatten_like({"w": w}, vector)  # check(loss, w, w): the gradient is w
+    assert not np.shares_memory(unaliased(flat, {"w": w}, vector), w)
+    apart = flatten_like({"w": w.copy()}, vector)
+    assert unaliased(apart, {"w": w}, vector) is apart

@@ -12,7 +12,7 @@ from ..core.engine import Settings, make_settings, restores_rng, run_check
 from ..core.evaluate import AUTO_PROGRESS
 from ..core.flatten import flatten
 from ..core.judge import DEFAULT_MARGIN
-from ..core.match import flatten_like
+from ..core.match import flatten_like, unaliased
 from ..core.outputs import OutputSpec
 from ..core.settings import DEFAULT_DIRECTIONS, DEFAULT_SAMPLES
 from ..core.steps import Step
@@ -173,7 +173,7 @@ def gradient_report(
 
     def analytic(_spec: OutputSpec, directions: np.ndarray | None):
         given = grads if user is None else user(params)
-        flat = flatten_like(given, vector, "grads")
+        flat = unaliased(flatten_like(given, vector, "grads"), params, vector)
         if convention == "jax":
             flat = conjugate_imaginary(flat, vector)
         if not np.all(np.isfinite(flat)):

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import InvalidProblemError
 from . import describe
-from .flatten import ParameterVector, Path, Slot, child_name, real_view
+from .flatten import ParameterVector, Path, Slot, child_name, leaf_at, real_view
 
 
 def flatten_like(derivative: Any, vector: ParameterVector, what: str = "grads") -> np.ndarray:
@@ -30,10 +30,30 @@ def flatten_like(derivative: Any, vector: ParameterVector, what: str = "grads") 
         given = _Match(vector, what).walk(derivative, vector.template, (), "")
     else:
         given = {s.path: by_name[s.name] for s in vector.slots}
+    if len(vector.slots) == 1:  # theta itself: read in place, no copy of n numbers
+        only = _gradient_leaf(given[vector.slots[0].path], vector.slots[0], what)
+        return _read_only(only)
     out = np.empty(vector.size)
     for slot in vector.slots:
         out[slot.offset : slot.stop] = _gradient_leaf(given[slot.path], slot, what)
     return out
+
+
+def unaliased(flat: np.ndarray, params: Any, vector: ParameterVector) -> np.ndarray:
+    """``flat``, or a copy of it where it shares memory with a parameter the check will
+    perturb in place (``check(loss, w, w)`` for a loss whose gradient is w itself)."""
+    for slot in vector.slots:
+        leaf = leaf_at(params, slot.path)
+        if isinstance(leaf, np.ndarray) and np.may_share_memory(flat, leaf):
+            return flat.copy()
+    return flat
+
+
+def _read_only(flat: np.ndarray) -> np.ndarray:
+    """A view of ``flat`` that cannot be written (the user's array stays writable)."""
+    view = flat.view()
+    view.flags.writeable = False
+    return view
 
 
 @dataclass
@@ -154,5 +174,5 @@ def _gradient_leaf(value: Any, slot: Slot, what: str) -> np.ndarray:
             "real part, or make the parameter complex."
         )
     if slot.is_complex:
-        return real_view(array.astype(np.complex128))
-    return array.reshape(-1).astype(np.float64)
+        return real_view(array.astype(np.complex128, copy=False))
+    return np.ascontiguousarray(array.reshape(-1), dtype=np.float64)  # a view when it can be
