@@ -49,3 +49,23 @@ def test_the_kink_gap_ratio_decides_on_both_sides(ratio, is_kink):
     result = refined(1.0, ratio, analytic=0.3, rounding_coarse=1.0, rounding_fine=1e-9, d=0.0)
     assert np.isnan(result.low[0, 0]) != is_kink
     assert result.status[0, 0] == (KINK if is_kink else OK)
+
+
+def test_refining_the_doubt_rows_a_share_at_a_time_changes_nothing(monkeypatch):
+    """Rows are refined on their own evidence: one at a time or all at once, the report
+    (statuses, numbers, brackets, evaluation counts) is the same."""
+    import gradient_check.core.refine as refine
+    from gradient_check import check
+
+    def loss(w):
+        return float(np.sum(np.abs(w[:4])) + np.sum(np.sin(3 * w[4:])) + 1e3 * w[6] ** 2)
+
+    w = np.array([0.0, 0.0, 0.5, -1.0, 0.2, 0.3, 1e-3, 0.9, -0.4])
+    grad = np.concatenate([[0.3, 2.0, 1.0, -1.0], 3 * np.cos(3 * w[4:])])
+    grad[6] += 2e3 * w[6]
+    grad[5] *= 1.01  # one wrong element among kinks and a curved one
+    whole = check(loss, w, grad)
+    monkeypatch.setattr(refine, "REFINED_AT_ONCE", 1)
+    shared = check(loss, w, grad)
+    assert len(whole.evaluations) >= 3 and whole.outcome == shared.outcome
+    assert whole.to_dict() == shared.to_dict()

@@ -136,6 +136,21 @@ class Refinement:
         rows = np.zeros(0, dtype=np.int64)
         return Refinement(rows, status, empty, empty, empty, empty, finest=np.zeros(0))
 
+    @staticmethod
+    def joined(parts: list[Refinement]) -> Refinement:
+        """The refinements of consecutive shares of the rows in doubt, as one: their arrays
+        end to end, their evaluation counts added up by identifier."""
+        totals: dict[str, int] = {}
+        for part in parts:
+            for reason, count in part.evaluations:
+                totals[reason] = totals.get(reason, 0) + count
+        arrays = {
+            name: np.concatenate([getattr(part, name) for part in parts])
+            for name in ("doubt", "status", "numeric", "error", "low", "high")
+        }
+        finest = None if parts[0].finest is None else np.concatenate([p.finest for p in parts])
+        return Refinement(**arrays, evaluations=tuple(totals.items()), finest=finest)
+
 
 @dataclass(frozen=True)
 class Judged:

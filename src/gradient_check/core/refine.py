@@ -48,6 +48,9 @@ SHORTEN, MAX_SHORTENINGS = 4.0, 8
 # RESOLUTION_WANTED (at least the ladder's shortest): only there can a kink at theta be
 # told from one just off it, and one step by step there would cost every stage.
 USEFUL_SHARE = 0.5
+# Rows x outputs refined at once: a row's ladder holds about 90 numbers per element, so a
+# gradient wrong everywhere would otherwise hold 90 x theta while it is refined.
+REFINED_AT_ONCE = 1 << 14
 # Why f was evaluated at the shorter steps (its sentence: summarise.EVALUATIONS)
 SHORTENED = "shortened"
 
@@ -72,6 +75,25 @@ def refine_doubt(
     doubt = np.flatnonzero(~first.consistent.all(axis=1))
     if doubt.size == 0:
         return Refinement.none(analytic.shape[1])
+    rows = max(1, REFINED_AT_ONCE // analytic.shape[1])
+    parts = [
+        _refine_rows(analytic, first, errors, measure, order, f0, doubt[start : start + rows])
+        for start in range(0, doubt.size, rows)
+    ]
+    return parts[0] if len(parts) == 1 else Refinement.joined(parts)
+
+
+def _refine_rows(
+    analytic: np.ndarray,
+    first: FirstPass,
+    errors: ErrorModel,
+    measure: Measure,
+    order: int,
+    f0: np.ndarray,
+    doubt: np.ndarray,
+) -> Refinement:
+    """refine_doubt for some of the rows in doubt (``doubt``): every row is refined on its
+    own evidence, so the rows can be taken a share at a time."""
     gaps = None if first.gaps is None else first.gaps[doubt]
     quiet = curvature_negligible(gaps, errors)
     up = np.zeros(doubt.size, dtype=bool) if quiet is None else quiet
