@@ -140,14 +140,26 @@ class StepTable:
         self.factors = self.eps ** (1.0 / (scheme.order + 1))  # the automatic step's
         self.offsets = np.fromiter((s.offset for s in vector.slots), dtype=np.int64)
         self._nominal, self._realised = Sparse(), Sparse()
-        self._columns()
 
-    def _columns(self) -> None:
-        n = self.size
-        self.scales = Column(n, self._scales, None)
-        self.spacings = Column(n, self._spacing, None)  # the noise table's, at planned steps
-        self.nominal = Column(n, self._nominal_at, self._nominal)
-        self.realised = Column(n, self._realised_at, self._realised)
+    # Columns are made when read and refer to the table, which refers to none of them: no
+    # reference cycle, so theta's copy is freed when the check returns, not at the next
+    # garbage collection.
+    @property
+    def scales(self) -> Column:
+        return Column(self.size, self._scales, None)
+
+    @property
+    def spacings(self) -> Column:
+        """The noise table's spacings, at the planned steps."""
+        return Column(self.size, self._spacing, None)
+
+    @property
+    def nominal(self) -> Column:
+        return Column(self.size, self._nominal_at, self._nominal)
+
+    @property
+    def realised(self) -> Column:
+        return Column(self.size, self._realised_at, self._realised)
 
     @property
     def size(self) -> int:
@@ -158,7 +170,6 @@ class StepTable:
         out = StepTable.__new__(StepTable)
         out.__dict__.update(self.__dict__)
         out._nominal, out._realised = self._nominal.copy(), self._realised.copy()
-        out._columns()
         return out
 
     def within(self, span: float) -> StepTable:
