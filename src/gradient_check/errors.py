@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class GradientCheckError(Exception):
     """Base class of every error raised by gradient_check."""
@@ -42,7 +44,10 @@ class CheckInterrupted(KeyboardInterrupt):
       (0 until the plan was known, which is after the probes);
     * ``covered``: the coordinates of theta (half-open ranges ``(start, stop)`` in
       ``flatten(params)``'s order) whose first central differences were all measured; a
-      directional, sampled or localising check, which measures directions, covers none.
+      directional, sampled or localising check, which measures directions, covers none;
+    * ``report``: the partial report, a ``Report`` of the coordinates measured (a full
+      check with central differences, interrupted after its first chunk of coordinates),
+      judged on their first differences alone; it never passes. None otherwise.
     """
 
     def __init__(
@@ -51,8 +56,9 @@ class CheckInterrupted(KeyboardInterrupt):
         evaluations: dict[str, int],
         expected: int = 0,
         covered: tuple[tuple[int, int], ...] = (),
+        report: Any = None,
     ) -> None:
-        self.stage, self.evaluations = stage, dict(evaluations)
+        self.stage, self.evaluations, self.report = stage, dict(evaluations), report
         self.done, self.expected, self.covered = sum(self.evaluations.values()), expected, covered
         planned = f" of {expected}" if expected else ""
         coordinates = sum(stop - start for start, stop in covered)

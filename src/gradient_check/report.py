@@ -145,7 +145,17 @@ class Report:
         otherwise the evidence decides (confirmed wrong, cannot tell, or pass)."""
         if self.problems:
             return Outcome.STRUCTURAL
-        return _OUTCOME_OF[self.evidence]
+        outcome = _OUTCOME_OF[self.evidence]
+        if outcome is Outcome.PASS and self.interrupted:
+            return Outcome.CANNOT_TELL  # the coordinates never measured are unknown
+        return outcome
+
+    @property
+    def interrupted(self) -> dict | None:
+        """How far an interrupted check got (stage, evaluations done and expected, the
+        coordinates measured and their total), for the partial report a Ctrl-C leaves on
+        ``CheckInterrupted.report``; None for a finished check."""
+        return self.extra.get("interrupted")
 
     @property
     def ok(self) -> bool:
@@ -168,8 +178,22 @@ class Report:
         rows = self.parameters
         if outcome is Outcome.WRONG:
             wrong = [r for r in rows if r.outcome is Outcome.WRONG]
-            return f"{outcome.value} in {_listed(wrong, _counted)}"
+            cut = self.interrupted
+            more = (
+                f" (interrupted: {cut['measured']} of {cut['coordinates']} coordinates measured)"
+                if cut is not None
+                else ""
+            )
+            return f"{outcome.value} in {_listed(wrong, _counted)}{more}"
         if outcome is Outcome.CANNOT_TELL:
+            cut = self.interrupted
+            if cut is not None:
+                doubt = sum(r.undecided_count for r in rows)
+                why = f"; {_elements(doubt)} in doubt not measured again" if doubt else ""
+                return (
+                    f"{outcome.value} — interrupted: {cut['measured']} of {cut['coordinates']} "
+                    f"coordinates measured{why}"
+                )
             return f"{outcome.value} — {_undecided(rows)}"
         kinks = sum(r.kink_count for r in rows)
         at_kinks = f"; {_elements(kinks)} at kinks take valid subgradients" if kinks else ""
@@ -200,6 +224,8 @@ class Report:
                 f"within the finite difference's own estimated error (up to {bound:.1e}): "
                 "no element is wrong beyond it"
             )
+        if self.interrupted and not any(r.outcome is Outcome.CANNOT_TELL for r in rows):
+            return "of the coordinates measured before the check was interrupted, only"
         if outcome is Outcome.CANNOT_TELL:
             return (
                 "not to be trusted: the finite difference's own error is as large as the "

@@ -67,6 +67,21 @@ def test_the_engines_interrupt_gets_the_adapters_calls_added_its_stage_and_plan_
     assert type(merged.__cause__) is KeyboardInterrupt  # the engine's wrapping replaced
 
 
+def test_the_engines_partial_report_is_carried_through():
+    wrong = {"w": 1.5 * np.cos(params()["w"])}
+    full = gc.check(loss, params(), wrong)
+    first = sum(v for k, v in full.evaluations.items() if k not in ("refinement", "shortened"))
+    f, _ = stopping_at(first + 2 + 1)  # the refinement's first evaluation, after 2 probes
+    with pytest.raises(KeyboardInterrupt) as caught, interruptible() as tally:
+        probe = tally.counted(f)
+        probe(params())
+        probe(params())
+        gc.check(f, params(), wrong)
+    partial = caught.value.report
+    assert caught.value.stage == "refinement" and partial is not None
+    assert partial.interrupted["measured"] == 8 and partial.outcome is gc.Outcome.WRONG
+
+
 def test_the_engines_interrupt_passes_as_it_is_when_the_adapter_made_no_call():
     f, _ = stopping_at(4)
     with pytest.raises(CheckInterrupted) as alone:

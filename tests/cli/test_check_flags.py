@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -44,6 +45,18 @@ def interrupted():  # Ctrl-C on the 40th evaluation of the loss
     def stopping(p):
         calls.append(1)
         if len(calls) == 40:
+            raise KeyboardInterrupt
+        return loss(p)
+
+    return stopping, {"W": W, "b": B}, grads()
+
+
+def interrupted_late():  # Ctrl-C on the 150th of 208 evaluations: in the differences
+    calls = []
+
+    def stopping(p):
+        calls.append(1)
+        if len(calls) == 150:
             raise KeyboardInterrupt
         return loss(p)
 
@@ -148,3 +161,17 @@ def test_ctrl_c_exits_130_with_one_line(problems: Path):
     assert result.stderr.startswith("gradient-check: check interrupted during ")
     assert result.stderr.count("\n") == 1 and "restored" in result.stderr
     assert result.stdout == ""
+
+
+def test_ctrl_c_in_the_differences_prints_and_writes_the_partial_report(
+    problems: Path, tmp_path: Path
+):
+    out = tmp_path / "partial.json"
+    result = run("flagged.py:interrupted_late", "--json", str(out))
+    assert result.exit_code == 130
+    assert result.stderr.startswith("gradient-check: check interrupted during differences")
+    said = json.loads(out.read_text())
+    cut = said["extra"]["interrupted"]
+    assert cut["stage"] == "differences" and 0 < cut["measured"] < cut["coordinates"] == 99
+    assert f"interrupted: {cut['measured']} of 99 coordinates measured" in result.stdout
+    assert said["outcome"] == "cannot tell"

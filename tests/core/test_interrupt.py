@@ -74,6 +74,18 @@ def test_an_interrupt_anywhere_restores_everything_and_says_how_far(data):
     measured = sum(stop - start for start, stop in stopped.covered)
     assert 2 * measured <= stopped.evaluations.get("differences", 0)
     assert all(0 <= a < b <= N for a, b in stopped.covered)
+    partial = stopped.report  # the coordinates measured, judged; never a pass
+    assert (partial is not None) == (measured > 0)
+    if partial is not None:
+        assert not partial.ok and partial.outcome is gc.Outcome.CANNOT_TELL
+        cut = partial.interrupted
+        assert cut["coordinates"] == N and cut["done"] == stopped.done
+        assert cut["measured"] == (N if stopped.stage != "differences" else stopped.covered[0][1])
+        assert sum(
+            row.shape[0] if row.name == "W" and len(row.shape) == 1 else 0
+            for row in partial.parameters
+        ) in (0, min(cut["measured"], 30))
+        assert gc.Report.from_dict(partial.to_dict()) == partial
 
 
 def test_an_interrupt_in_the_differences_says_which_coordinates_were_measured():
@@ -111,3 +123,38 @@ def test_the_in_place_loop_reports_progress_in_pieces():
     assert found.shape == (N, 2, 1) and len(seen) > 1
     assert seen == sorted(seen) and seen[-1] == 1 + 2 * N
     assert counted.covered() == ((0, N),)
+
+
+def test_the_partial_report_names_a_wrong_element_measured_and_never_passes():
+    """W[3, 4] (coordinate 22) is wrong. A Ctrl-C in the refinement leaves a report of every
+    coordinate, naming it on its first difference's evidence; one in the first half of the
+    differences leaves W's first elements, flat, which cannot tell (never a pass)."""
+    wrong = grads(params())
+    wrong["W"][3, 4] *= 1.5
+    f, _ = stopping_at(-1)
+    report = gc.check(f, params(), grads(params()))
+    probes = sum(v for k, v in report.evaluations.items() if k != "differences")
+
+    f, _ = stopping_at(probes + 2 * N + 1)  # the first evaluation of the refinement
+    with pytest.raises(CheckInterrupted) as caught:
+        gc.check(f, params(), wrong)
+    partial = caught.value.report
+    assert caught.value.stage == "refinement" and partial.interrupted["measured"] == N
+    assert partial.outcome is gc.Outcome.WRONG
+    row = partial.parameters[0]
+    assert (row.name, row.worst_index) == ("W", "W[3, 4]")
+    assert f"(interrupted: {N} of {N} coordinates measured)" in partial.headline
+
+    f, _ = stopping_at(probes + 2 * 20 + 1)  # inside coordinate 20's difference
+    with pytest.raises(CheckInterrupted) as caught:
+        gc.check(f, params(), wrong)
+    partial = caught.value.report
+    if partial is None:  # the first piece of points had not returned
+        assert not caught.value.covered
+        return
+    measured = partial.interrupted["measured"]
+    assert measured == caught.value.covered[0][1] <= 20
+    assert [(row.name, row.shape) for row in partial.parameters] == [("W", (measured,))]
+    assert partial.outcome is gc.Outcome.CANNOT_TELL and not partial.ok
+    assert partial.parameters[0].outcome is gc.Outcome.PASS
+    assert partial.headline.endswith(f"interrupted: {measured} of {N} coordinates measured")

@@ -66,7 +66,7 @@ class Tally:
         made = self.made_by_stage(stopped.evaluations)
         added = sum(made.values()) - stopped.done
         expected = stopped.expected + added if stopped.expected else 0
-        return CheckInterrupted(stopped.stage, made, expected, stopped.covered)
+        return CheckInterrupted(stopped.stage, made, expected, stopped.covered, stopped.report)
 
 
 @contextmanager

@@ -3,7 +3,8 @@
 Exit status (``cli.status``): 0 pass, 1 fail (confirmed wrong, or a structural problem),
 2 not checked (a bad target, a FUNC that raised, an invalid problem, an unwritable path:
 one line on stderr, the traceback only with ``--traceback``), 3 cannot tell, 130 stopped
-by Ctrl-C (one line saying how far the check got; the parameters were restored).
+by Ctrl-C (one line saying how far the check got; the parameters were restored; the
+partial report, when the check had one, printed and written to --json/--html first).
 
 ``--mode``, ``--directions``, ``--samples`` and ``--budget`` are check's options of the
 same names; ``--workers N`` and ``--scheduler ADDRESS`` choose where the evaluations run
@@ -164,6 +165,11 @@ def check_command(
                 report = run_problem(problem, options, f"{target}()")
     except KeyboardInterrupt as interrupt:
         message = one_line(str(interrupt)) or "interrupted before the check began"
+        partial = getattr(interrupt, "report", None)  # CheckInterrupted's, if any
+        if partial is not None:  # what was measured, shown and written as a report is
+            print_report(console_for(width, json_path, html_path), partial)
+            with refusals(show_traceback):
+                write_outputs(partial, json_path, html_path)
         click.echo(f"gradient-check: {message}", err=True)
         ctx.exit(INTERRUPTED)
     print_report(console_for(width, json_path, html_path), report)

@@ -26,6 +26,7 @@ from .evaluate import Counted, check_unchanged, evaluator_of
 from .flatten import ParameterVector, flatten
 from .judge import Judged, error_model
 from .measure import first_differences, measure_plan
+from .partial import Findings, partial_report
 from .plan import plan_probes
 from .precision import independent_notes
 from .probe import centred, precision_notes, probe
@@ -64,6 +65,7 @@ def run_check(
     (theta is then not flattened twice).
     """
     counted: list[Counted] = []  # the evaluator, once made: what a Ctrl-C leaves
+    findings = Findings()  # what the stages returned: a Ctrl-C's partial report
     try:
         return _checked(
             f,
@@ -71,6 +73,7 @@ def run_check(
             analytic,
             settings,
             counted,
+            findings,
             kind=kind,
             scalar=scalar,
             what=what,
@@ -86,6 +89,7 @@ def run_check(
         if isinstance(interrupt, CheckInterrupted):
             raise
         stopped = counted[0].interrupted() if counted else CheckInterrupted("probes", {"probes": 0})
+        stopped.report = _partial(findings, stopped, settings, kind, extra, problems)
         raise stopped from interrupt
     finally:
         for evaluator in counted:
@@ -98,6 +102,7 @@ def _checked(
     analytic: AnalyticFn,
     settings: Settings,
     counted: list[Counted],
+    findings: Findings,
     *,
     kind: str,
     scalar: bool,
@@ -118,16 +123,28 @@ def _checked(
         rng = np.random.default_rng(settings.seed)
         probes = probe(f, at, evaluator, settings, rng_guard)
         plan = plan_probes(vector, probes.table, probes.eps, directions, settings, rng)
+        findings.centre, findings.probes, findings.plan = at, probes, plan
         evaluator.by_stage["probes"] = sum(count for _, count in probes.evaluations)
         per = settings.scheme.evaluations_per_element
         evaluator.expected = evaluator.done + per * plan.steps.size
         evaluator.enter("differences")
         rows, eps = analytic_rows(analytic, params, vector, at.workspace, at.spec, plan.matrix)
         errors = error_model(rows, eps, analytic_noise, probes.sigma, scheme, settings.margin)
+        findings.rows, findings.errors = rows, errors
         domain = DomainRetries()  # elements outside f's domain at theta +/- h, retried
         first, errors = first_differences(
-            evaluator, at, plan, rows, errors, settings, probes.flat, domain, probes.unseen
+            evaluator,
+            at,
+            plan,
+            rows,
+            errors,
+            settings,
+            probes.flat,
+            domain,
+            probes.unseen,
+            findings,
         )
+        findings.first, findings.errors = first, errors
         evaluator.enter("refinement")
         measure = measure_plan(evaluator, at, scheme, plan, domain)
         refinement = refine_doubt(rows, first, errors, measure, scheme.order, at.f0)
@@ -154,6 +171,38 @@ def _checked(
             extra=extra,
             problems=problems,
         )
+
+
+def _partial(
+    findings: Findings,
+    stopped: CheckInterrupted,
+    settings: Settings,
+    kind: str,
+    extra: dict | None,
+    problems: tuple[str, ...],
+) -> Report | None:
+    """The report of what ``findings`` hold when ``stopped`` (partial.py), or None."""
+    at, probes = findings.centre, findings.probes
+
+    def build(vector: ParameterVector, judged: Judged, notes: tuple[str, ...], more: dict):
+        made = dict(probes.evaluations)
+        made.update({stage: n for stage, n in stopped.evaluations.items() if stage != "probes"})
+        return build_report(
+            kind=kind,
+            probes=vector,
+            spec=at.spec,
+            judged=judged,
+            settings=settings,
+            evaluations=tuple(made.items()),
+            notes=(*at.notes, *probes.notes, *notes),
+            low_precision=probes.low_precision,
+            noisy=probes.noisy(at.f0, judged.errors.sigma),
+            extra={**(extra or {}), **more},
+            problems=problems,
+        )
+
+    said = {"stage": stopped.stage, "done": stopped.done, "expected": stopped.expected}
+    return partial_report(findings, build, said)
 
 
 def _with_retries(

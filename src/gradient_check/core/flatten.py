@@ -31,6 +31,9 @@ class Slot:
     offset: int
     size: int  # real coordinates: the element count, doubled for complex leaves
     scalar_type: type | None = None  # float, complex or a numpy scalar type; None for arrays
+    # the shape its elements are named in, when not ``shape``: the first elements of a
+    # tensor (an interrupted check's), flat, still named as the tensor's
+    named_in: tuple[int, ...] | None = None
 
     @property
     def is_scalar(self) -> bool:
@@ -46,10 +49,11 @@ class Slot:
 
     def index_of(self, local: int) -> tuple[int, ...] | tuple[tuple[int, ...], str]:
         """The array index of real coordinate ``local`` (with "real"/"imag" for complex)."""
+        shape = self.shape if self.named_in is None else self.named_in
         if self.is_complex:
-            index = tuple(int(i) for i in np.unravel_index(local // 2, self.shape))
+            index = tuple(int(i) for i in np.unravel_index(local // 2, shape))
             return index, ("real" if local % 2 == 0 else "imag")
-        return tuple(int(i) for i in np.unravel_index(local, self.shape))
+        return tuple(int(i) for i in np.unravel_index(local, shape))
 
     def label(self, local: int) -> str:
         """A readable name of one real coordinate: ``W1[3, 2]`` or ``z[1].imag``."""

@@ -17,6 +17,7 @@ from .evaluate import Evaluator
 from .judge import ErrorModel, FirstPass, first_pass
 from .lengthen import LARGER_STEP, Differences, lengthen
 from .noise import Grain, regrained
+from .partial import Findings
 from .plan import Directions, Plan, as_directions
 from .probe import Centre, refuse_nonfinite
 from .refine import Measure
@@ -40,6 +41,7 @@ def first_differences(
     flat: bool = False,
     domain: DomainRetries | None = None,
     unseen: np.ndarray | None = None,
+    findings: Findings | None = None,
 ) -> tuple[FirstPass, ErrorModel]:
     """Every probe's first difference, judged against the analytic rows, and the error
     model as the differences left it.
@@ -54,7 +56,7 @@ def first_differences(
     if plan.matrix is None and settings.scheme == CENTRAL:
         watch = unseen if unseen is not None and unseen.any() else None
         first, grains = central_first_pass(
-            evaluator, centre, analytic, errors, plan.table.copy(), domain, watch
+            evaluator, centre, analytic, errors, plan.table.copy(), domain, watch, findings
         )
         if grains is not None:
             first, errors = regrained(first, errors, analytic, grains, watch)
@@ -100,6 +102,7 @@ def central_first_pass(
     table: StepTable,
     domain: DomainRetries | None = None,
     watch: np.ndarray | None = None,
+    findings: Findings | None = None,
 ) -> tuple[FirstPass, Grain | None]:
     """Every coordinate's central difference (f(theta + h e_i) - f(theta - h e_i)) / 2h,
     judged chunk by chunk as it is measured, with the gaps f+ - 2 f0 + f-; and the grain
@@ -112,21 +115,10 @@ def central_first_pass(
     consistent = np.empty((n, m), dtype=bool)
     rows = max(1, CHUNK_ELEMENTS // m)
     buffer = np.empty((rows, SIDES.size, m))
-    for start in range(0, n, rows):
-        block = slice(start, min(n, start + rows))
-        coordinates = np.arange(block.start, block.stop)
-        # the perturbed points, built a chunk at a time
-        theta, realised = workspace.realised_steps(coordinates, table.nominal[block])
-        points = workspace.stored(coordinates, theta[:, None] + SIDES * realised[:, None])
-        values = buffer[: block.stop - start]
-        evaluator.at_coordinates(coordinates, points, out=values)
-        if not np.all(np.isfinite(values)):  # outside f's domain: retried at shorter steps
-            inside_domain(
-                evaluator, centre, CENTRAL, block, values, table.realised, table.nominal, domain
-            )
-            realised = table.realised[block]
-        if grains is not None:
-            grains.add((values[:, :, watch] - f0[watch]).reshape(-1, grains.span.size))
+    findings = Findings() if findings is None else findings
+    findings.started(table, primary=primary, gaps=gaps, consistent=consistent)
+
+    def judge(block: slice, values: np.ndarray, realised: np.ndarray) -> None:
         derivative = primary[block]
         np.subtract(values[:, 1], values[:, 0], out=derivative)
         derivative *= (0.5 / realised)[:, None]
@@ -137,6 +129,29 @@ def central_first_pass(
         gap -= 2 * f0
         relative = realised / table.scales[block]
         consistent[block] = first_pass(errors, residual, derivative, realised, relative, gap)
+        findings.judged_rows = block.stop  # a Ctrl-C's partial report has these rows
+
+    for start in range(0, n, rows):
+        block = slice(start, min(n, start + rows))
+        coordinates = np.arange(block.start, block.stop)
+        # the perturbed points, built a chunk at a time
+        theta, realised = workspace.realised_steps(coordinates, table.nominal[block])
+        points = workspace.stored(coordinates, theta[:, None] + SIDES * realised[:, None])
+        values = buffer[: block.stop - start]
+        try:
+            evaluator.at_coordinates(coordinates, points, out=values)
+        except KeyboardInterrupt:  # judge the rows whose points had all returned, then stop
+            done = _returned(evaluator, block, values) - start
+            judge(slice(start, start + done), values[:done], realised[:done])
+            raise
+        if not np.all(np.isfinite(values)):  # outside f's domain: retried at shorter steps
+            inside_domain(
+                evaluator, centre, CENTRAL, block, values, table.realised, table.nominal, domain
+            )
+            realised = table.realised[block]
+        if grains is not None:
+            grains.add((values[:, :, watch] - f0[watch]).reshape(-1, grains.span.size))
+        judge(block, values, realised)
     lengthened = np.zeros(n, dtype=bool)
     made = (("differences", SIDES.size * n),)
     steps, nominal, scales = table.realised, table.nominal, table.scales
@@ -144,6 +159,16 @@ def central_first_pass(
         primary, steps, nominal, lengthened, gaps, consistent, made, scales, table.typical_at
     )
     return first, grains
+
+
+def _returned(evaluator: Evaluator, block: slice, values: np.ndarray) -> int:
+    """The end of the rows of ``block`` from its start whose values had all returned
+    finite when an interrupt stopped the evaluator (which says what it ``covered``)."""
+    covered = getattr(evaluator, "covered", lambda: ())()
+    stop = next((min(high, block.stop) for low, high in covered if low <= block.start < high), 0)
+    count = max(0, stop - block.start)
+    finite = np.all(np.isfinite(values[:count]), axis=(1, 2))
+    return block.start + (count if finite.all() else int(np.argmin(finite)))
 
 
 def differences(
