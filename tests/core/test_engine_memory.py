@@ -69,18 +69,19 @@ def measured(
 
 def test_a_full_check_holds_theta_the_differences_and_their_gaps():
     """theta's copy, the first differences and their gaps (3 arrays; the gradient, one
-    float64 array, is read in place) and two masks of n booleans: under 3.5 x theta
-    (4.4 before the gradient was read in place, 13.9 before the step table)."""
+    float64 array, is read in place), a bit per element and the few rows lengthened: under
+    3.1 x theta (4.4 with the gradient copied and masks of bytes, 13.9 before the step
+    table)."""
     growth, held, outcome = measured(quadratic)
     assert outcome is Outcome.PASS
-    assert growth <= 3.5, f"{growth:.2f} x theta"
+    assert growth <= 3.1, f"{growth:.2f} x theta"
     assert held <= 0.1, f"{held:.2f} x theta held after the check"  # no cycle keeps theta
 
 
 def test_a_gradient_of_several_tensors_adds_its_flat_copy():
     growth, held, outcome = measured(lambda n: quadratic(n, tensors=2))
     assert outcome is Outcome.PASS
-    assert growth <= 4.5, f"{growth:.2f} x theta"
+    assert growth <= 4.1, f"{growth:.2f} x theta"
     assert held <= 0.1, f"{held:.2f} x theta held after the check"
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .domain import DOMAIN_HALVINGS, DomainRetries, inside_domain, refuse_nonfinite_points
 from .evaluate import Evaluator
+from .flags import BitMatrix, RowSet
 from .judge import ErrorModel, FirstPass, first_pass
 from .lengthen import LARGER_STEP, Differences, lengthen
 from .noise import Grain, regrained
@@ -112,7 +113,7 @@ def central_first_pass(
     n, m = table.size, centre.spec.size
     grains = None if watch is None else Grain(int(watch.sum()))
     primary, gaps = np.empty((n, m)), np.empty((n, m))
-    consistent = np.empty((n, m), dtype=bool)
+    consistent = BitMatrix(n, m)  # packed: n x m bits, not bytes
     rows = max(1, CHUNK_ELEMENTS // m)
     buffer = np.empty((rows, SIDES.size, m))
     findings = Findings() if findings is None else findings
@@ -152,7 +153,7 @@ def central_first_pass(
         if grains is not None:
             grains.add((values[:, :, watch] - f0[watch]).reshape(-1, grains.span.size))
         judge(block, values, realised)
-    lengthened = np.zeros(n, dtype=bool)
+    lengthened = RowSet(n)  # the few rows a longer step measures again
     made = (("differences", SIDES.size * n),)
     steps, nominal, scales = table.realised, table.nominal, table.scales
     first = FirstPass(

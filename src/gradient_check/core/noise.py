@@ -16,6 +16,7 @@ import numpy as np
 
 from .estimate import NOISE_POINTS, column_rms, noise_level
 from .evaluate import Evaluator
+from .flags import rows_in_doubt
 from .judge import ErrorModel, FirstPass, first_pass
 from .schemes import CENTRAL, rounding_weight
 
@@ -253,7 +254,7 @@ def regrained(
     if np.array_equal(sigma, errors.sigma):
         return first, errors
     errors = replace(errors, sigma=sigma, noise=sigma * rounding_weight(CENTRAL))
-    rows = np.flatnonzero(~first.consistent.all(axis=1))
+    rows = rows_in_doubt(first.consistent)
     consistent = first.consistent.copy()
     gaps = None if first.gaps is None else first.gaps[rows]
     primary = first.primary[rows]

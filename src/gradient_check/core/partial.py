@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..report import Report
+from .flags import rows_in_doubt
 from .flatten import ParameterVector
 from .judge import OK, UNRESOLVED, WRONG, ErrorModel, FirstPass, Judged, Refinement
 from .steptable import StepTable
@@ -103,7 +104,7 @@ def _unrefined(first: FirstPass, errors: ErrorModel, analytic: np.ndarray) -> Re
     where the analytic value lies outside everything its first difference allows: margin
     x (rounding + |gap| / 2h), the bound that holds wherever f' is monotone across the
     step (a kink's subgradients included); UNRESOLVED where it does not."""
-    doubt = np.flatnonzero(~first.consistent.all(axis=1))
+    doubt = rows_in_doubt(first.consistent)
     steps = np.asarray(first.steps[doubt], dtype=np.float64)
     flagged = ~first.consistent[doubt]
     rounding = errors.rounding(steps)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .flags import rows_in_doubt
 from .judge import (
     KINK,
     NOISE,
@@ -72,7 +73,7 @@ def refine_doubt(
     step is 2h where the first pass saw no curvature (never for a row already lengthened),
     otherwise h/2; then h'/4, h'/16, ... only for rows with an element still undecided.
     """
-    doubt = np.flatnonzero(~first.consistent.all(axis=1))
+    doubt = rows_in_doubt(first.consistent)
     if doubt.size == 0:
         return Refinement.none(analytic.shape[1])
     rows = max(1, REFINED_AT_ONCE // analytic.shape[1])

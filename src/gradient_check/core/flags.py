@@ -1,0 +1,120 @@
+"""Booleans per coordinate held in less than a byte each: a check of n coordinates keeps two
+(whether each element was consistent on the first pass, whether its row was lengthened), a
+quarter of theta's bytes as numpy bool arrays.
+
+``BitMatrix`` packs an (n, m) boolean array eight to a byte; ``RowSet`` keeps the few rows
+that are true as their sorted indices. Both are read and written like the arrays they
+replace (``flags[rows]``, ``flags[rows] = values``), so the stages index them as before.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Rows = slice | np.ndarray | list[int]
+UNPACKED_AT_ONCE = 1 << 15  # elements unpacked at once when reducing rows
+
+
+def _indices(rows: Rows, size: int) -> np.ndarray:
+    """Row indices (int64) of a slice, an index array or a boolean mask over ``size`` rows."""
+    if isinstance(rows, slice):
+        return np.arange(*rows.indices(size), dtype=np.int64)
+    rows = np.atleast_1d(np.asarray(rows))
+    if rows.dtype == bool:
+        return np.flatnonzero(rows)
+    return np.where(rows < 0, rows + size, rows).astype(np.int64, copy=False)
+
+
+def _scalar(rows: Rows | int) -> bool:
+    return not isinstance(rows, slice) and np.ndim(rows) == 0
+
+
+class BitMatrix:
+    """An (n, m) boolean array, eight elements to a byte (C order)."""
+
+    def __init__(self, n: int, m: int) -> None:
+        self.shape = (n, m)
+        self.bits = np.zeros((n * m + 7) // 8, dtype=np.uint8)
+
+    def _positions(self, rows: Rows) -> np.ndarray:
+        """The flat bit positions of ``rows``' elements, (rows, m)."""
+        m = self.shape[1]
+        return _indices(rows, self.shape[0])[:, None] * m + np.arange(m)
+
+    def __getitem__(self, rows: Rows | int) -> np.ndarray:
+        at = self._positions(rows)
+        out = ((self.bits[at >> 3] >> (7 - (at & 7)).astype(np.uint8)) & 1).astype(bool)
+        return out[0] if _scalar(rows) else out
+
+    def __setitem__(self, rows: Rows, values: np.ndarray | bool) -> None:
+        at = self._positions(rows)
+        values = np.broadcast_to(np.asarray(values, dtype=bool), at.shape)
+        if self._aligned(rows, values):
+            return
+        masks = (np.uint8(1) << (7 - (at & 7)).astype(np.uint8)).astype(np.uint8)
+        np.bitwise_and.at(self.bits, at >> 3, ~masks)
+        np.bitwise_or.at(self.bits, at[values] >> 3, masks[values])
+
+    def _aligned(self, rows: Rows, values: np.ndarray) -> bool:
+        """Write a slice of rows whose bits start on a byte (the first pass's chunks) with
+        whole bytes; False (nothing written) for any other."""
+        if not isinstance(rows, slice) or rows.step not in (None, 1):
+            return False
+        (n, m), (start, stop, _) = self.shape, rows.indices(self.shape[0])
+        first, count = start * m, max(0, stop - start) * m
+        if first % 8 or (count % 8 and stop != n):  # a byte shared with other rows
+            return False
+        packed = np.packbits(values.ravel())
+        self.bits[first // 8 : first // 8 + packed.size] = packed
+        return True
+
+    def all(self, axis: int = 1) -> np.ndarray:
+        """Per row, whether all its elements are true (``axis`` must be 1)."""
+        if axis != 1:
+            raise ValueError("BitMatrix.all reduces rows only (axis=1)")
+        n, m = self.shape
+        return np.unpackbits(self.bits, count=n * m).reshape(n, m).all(axis=1)
+
+    def copy(self) -> BitMatrix:
+        out = BitMatrix.__new__(BitMatrix)
+        out.shape, out.bits = self.shape, self.bits.copy()
+        return out
+
+    @staticmethod
+    def of(values: np.ndarray) -> BitMatrix:
+        """The BitMatrix holding a boolean array's values."""
+        out = BitMatrix(*values.shape)
+        out.bits = np.packbits(np.asarray(values, dtype=bool).ravel())
+        return out
+
+
+def rows_in_doubt(consistent: np.ndarray | BitMatrix) -> np.ndarray:
+    """The rows with an element not consistent, ``flatnonzero(~consistent.all(axis=1))``,
+    unpacked a chunk of rows at a time."""
+    if not isinstance(consistent, BitMatrix):
+        return np.flatnonzero(~consistent.all(axis=1))
+    n, m = consistent.shape
+    step = max(8, (UNPACKED_AT_ONCE // m) // 8 * 8)  # whole bytes per chunk when m == 1
+    found = [
+        start + np.flatnonzero(~consistent[slice(start, min(n, start + step))].all(axis=1))
+        for start in range(0, n, step)
+    ]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+class RowSet:
+    """A boolean per row, stored as the sorted indices of the rows that are true."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.shape = size, (size,)
+        self.rows = np.zeros(0, dtype=np.int64)
+
+    def __getitem__(self, rows: Rows | int) -> np.ndarray:
+        out = np.isin(_indices(rows, self.size), self.rows)
+        return out[0] if _scalar(rows) else out
+
+    def __setitem__(self, rows: Rows, values: np.ndarray | bool) -> None:
+        index = _indices(rows, self.size)
+        values = np.broadcast_to(np.asarray(values, dtype=bool), index.shape)
+        kept = self.rows[~np.isin(self.rows, index[~values])]
+        self.rows = np.union1d(kept, index[values])
