@@ -68,30 +68,30 @@ def measured(
 
 
 def test_a_full_check_holds_theta_the_differences_and_their_gaps():
-    """theta's copy, the first differences and their gaps (3 arrays; the gradient, one
-    float64 array, is read in place), a bit per element and the few rows lengthened: under
-    3.1 x theta (4.4 with the gradient copied and masks of bytes, 13.9 before the step
-    table)."""
+    """theta's copy and the first differences (float64), their gaps (float32: half), a bit
+    per element and the few rows lengthened; the gradient, one float64 array, is read in
+    place: 2.5 x theta (4.4 with the gradient copied, float64 gaps and masks of bytes; 13.9
+    before the step table)."""
     growth, held, outcome = measured(quadratic)
     assert outcome is Outcome.PASS
-    assert growth <= 3.1, f"{growth:.2f} x theta"
+    assert growth <= 2.6, f"{growth:.2f} x theta"
     assert held <= 0.1, f"{held:.2f} x theta held after the check"  # no cycle keeps theta
 
 
 def test_a_gradient_of_several_tensors_adds_its_flat_copy():
     growth, held, outcome = measured(lambda n: quadratic(n, tensors=2))
     assert outcome is Outcome.PASS
-    assert growth <= 4.1, f"{growth:.2f} x theta"
+    assert growth <= 3.6, f"{growth:.2f} x theta"
     assert held <= 0.1, f"{held:.2f} x theta held after the check"
 
 
 def test_directional_and_locate_checks_do_not_hold_their_directions():
-    """theta, the gradient, the point being evaluated and one direction at a time (7 and
+    """theta and the point being evaluated, directions regenerated a piece at a time (7 and
     6 x theta when the directions were stored)."""
     for mode, wrong in (("directional", ""), ("locate", "one")):
         growth, held, outcome = measured(lambda n, w=wrong: quadratic(n, wrong=w), mode=mode)
         assert outcome is (Outcome.WRONG if wrong else Outcome.PASS)
-        assert growth <= 3.5, f"{mode}: {growth:.2f} x theta"
+        assert growth <= 2.3, f"{mode}: {growth:.2f} x theta"
         assert held <= 0.1, f"{mode}: {held:.2f} x theta held after the check"
 
 
@@ -101,4 +101,4 @@ def test_a_gradient_wrong_everywhere_is_refined_a_share_of_rows_at_a_time():
     (97 x theta when all rows were refined at once)."""
     growth, _, outcome = measured(lambda n: quadratic(n, wrong="every"), (34_000, 51_000))
     assert outcome is Outcome.WRONG
-    assert growth <= 12, f"{growth:.2f} x theta"
+    assert growth <= 10, f"{growth:.2f} x theta"

@@ -25,6 +25,7 @@ import numpy as np
 from .chunks import chunked_extremes, chunked_sum
 from .estimate import column_rms
 from .flags import BitMatrix, RowSet
+from .gapstore import Gaps
 from .schemes import Scheme, rounding_weight
 
 DEFAULT_MARGIN = 4.0  # "clearly exceeds": |analytic - numeric| > margin x estimated error
@@ -102,7 +103,7 @@ class FirstPass:
     steps: np.ndarray  # (probes,) the realised h_i
     nominal: np.ndarray  # (probes,) the step asked for, which a second step multiplies
     lengthened: np.ndarray | RowSet  # (probes,) bool: measured again at a longer step, kept
-    gaps: np.ndarray | None  # f+ - 2 f0 + f- = h x (one-sided slopes' gap); central only
+    gaps: np.ndarray | Gaps | None  # f+ - 2 f0 + f- = h x (slopes' gap); central only
     consistent: np.ndarray | BitMatrix  # (probes, outputs) bool: agrees without more
     evaluations: tuple[tuple[str, int], ...]  # (identifier, count) of f's evaluations
     scales: np.ndarray | None = None  # (probes,) scale_i; None: the steps are relative already

@@ -15,6 +15,7 @@ import numpy as np
 from .domain import DOMAIN_HALVINGS, DomainRetries, inside_domain, refuse_nonfinite_points
 from .evaluate import Evaluator
 from .flags import BitMatrix, RowSet
+from .gapstore import Gaps
 from .judge import ErrorModel, FirstPass, first_pass
 from .lengthen import LARGER_STEP, Differences, lengthen
 from .noise import Grain, regrained
@@ -112,9 +113,10 @@ def central_first_pass(
     workspace, f0 = centre.workspace, centre.f0
     n, m = table.size, centre.spec.size
     grains = None if watch is None else Grain(int(watch.sum()))
-    primary, gaps = np.empty((n, m)), np.empty((n, m))
+    primary = np.empty((n, m))
     consistent = BitMatrix(n, m)  # packed: n x m bits, not bytes
     rows = max(1, CHUNK_ELEMENTS // m)
+    gaps = Gaps(n, m, rows)  # float32 x a power of two: an error estimate's precision
     buffer = np.empty((rows, SIDES.size, m))
     findings = Findings() if findings is None else findings
     findings.started(table, primary=primary, gaps=gaps, consistent=consistent)
@@ -125,11 +127,11 @@ def central_first_pass(
         derivative *= (0.5 / realised)[:, None]
         residual = np.subtract(analytic[block], derivative)
         np.abs(residual, out=residual)
-        gap = gaps[block]
-        np.add(values[:, 0], values[:, 1], out=gap)
+        gap = np.add(values[:, 0], values[:, 1])
         gap -= 2 * f0
         relative = realised / table.scales[block]
         consistent[block] = first_pass(errors, residual, derivative, realised, relative, gap)
+        gaps.store(block, gap)  # judged above in float64
         findings.judged_rows = block.stop  # a Ctrl-C's partial report has these rows
 
     for start in range(0, n, rows):

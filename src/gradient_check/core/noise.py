@@ -46,7 +46,7 @@ OUTLIER = 50.0
 MEDIAN_SECOND = 0.6745 * np.sqrt(6.0)
 TABLE_TRIES = ((1.0, 1.0), (-1.0, 1.0), (1.0, TABLE_SHRINK), (-1.0, TABLE_SHRINK))
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
-TABLE_BATCH_ELEMENTS = 1 << 16  # a table's points evaluated together while this small
+TABLE_BATCH_ELEMENTS = 1 << 15  # a table's points evaluated together while this small
 SIGNS_AT_ONCE = 1 << 16  # the line's random signs drawn at once (an even number)
 
 

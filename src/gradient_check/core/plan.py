@@ -146,8 +146,13 @@ class Directions:
         for b, block in enumerate(self.blocks):
             start = self.first[b]
             on = matrix[:, block.coordinates]
-            for r in range(block.count):  # one direction whole at a time
-                out[:, start + r] = on @ block.row(r)
+            for r in range(block.count):
+                if not isinstance(block.coordinates, slice):
+                    out[:, start + r] = on @ block.row(r)
+                    continue
+                out[:, start + r] = 0.0  # a piece of the direction at a time
+                for low, piece in block.pieces(r):
+                    out[:, start + r] += on[:, low : low + piece.size] @ piece
         return out
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:

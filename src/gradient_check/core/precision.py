@@ -31,12 +31,14 @@ outcome, never depends on `seed`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from .evaluate import Evaluator
 from .flatten import ParameterVector
+from .gapstore import zero_gaps
 from .judge import FirstPass
 from .outputs import OutputSpec
 from .workspace import Workspace
@@ -90,21 +92,32 @@ def ulp_move(theta: np.ndarray, dtype: type) -> np.ndarray:
     return np.where(movable, target, theta)
 
 
-def ulp_step(theta: np.ndarray, dtype: type) -> np.ndarray:
-    """``ulp_move(theta, dtype) - theta``, a piece at a time: no temporaries the size of
-    theta beyond the result."""
-    out = np.empty_like(theta)
-    for start in range(0, theta.size, PIECE):
-        part = slice(start, start + PIECE)
-        out[part] = ulp_move(theta[part], dtype) - theta[part]
-    return out
+class UlpMove:
+    """theta moved by k times its elements' ulps in a lower precision (``ulp_move(theta,
+    dtype) - theta``, every other sign flipped when ``alternate``), built a piece at a time
+    into the point itself: no array of the moves the size of theta is held."""
 
+    def __init__(self, theta: np.ndarray, dtype: type) -> None:
+        self.theta, self.dtype = theta, dtype
 
-def alternated(move: np.ndarray) -> np.ndarray:
-    """``move`` with every other element's sign flipped (ALTERNATING, repeated)."""
-    out = move.copy()
-    out[1::2] *= ALTERNATING[1]
-    return out
+    def pieces(self) -> Iterator[tuple[slice, np.ndarray]]:
+        for start in range(0, self.theta.size, PIECE):  # PIECE is even: signs stay in step
+            part = slice(start, start + PIECE)
+            yield part, ulp_move(self.theta[part], self.dtype) - self.theta[part]
+
+    def any(self) -> bool:
+        """Whether some element moves (a nonzero in the precision's range)."""
+        return any(bool(np.any(move)) for _, move in self.pieces())
+
+    def point(self, k: float, alternate: bool) -> np.ndarray:
+        """theta + k move, as a (1, n) batch of one point."""
+        out = np.empty((1, self.theta.size))
+        for part, move in self.pieces():
+            if alternate:
+                move[1::2] *= ALTERNATING[1]
+            np.multiply(k, move, out=out[0, part])
+            out[0, part] += self.theta[part]
+        return out
 
 
 def measure_precision(
@@ -126,10 +139,10 @@ def measure_precision(
         return Precision(base, False, f"precision {dtype_name(base)} from its dtypes: {why}", 0)
     resolution, finer, tries, evidence, moved, reached = base, base, 0, "", False, ""
 
-    def unchanged(k: float, move: np.ndarray, what: str) -> tuple[bool, np.ndarray]:
+    def unchanged(k: float, move: tuple[UlpMove, bool], what: str) -> tuple[bool, np.ndarray]:
         nonlocal tries, moved  # whether f at theta + k move is f0 bit for bit, and f there
         tries += 1
-        point = (k * move + theta)[None]
+        point = move[0].point(k, move[1])
         y = evaluator.at_thetas(point, lambda _: f"with every element moved {what}")[0]
         same = bool(np.array_equal(y, f0))
         moved |= not same
@@ -137,15 +150,15 @@ def measure_precision(
 
     for dtype in candidates:
         name, eps = np.dtype(dtype).name, float(np.finfo(dtype).eps)
-        one = ulp_step(theta, dtype)
-        if not np.any(one):
+        one = UlpMove(theta, dtype)
+        if not one.any():
             continue  # no element is a nonzero in d's range: nothing to learn about d
         reached, m = name, float(np.ceil(max(PREDICT / eps, PREDICT_ULPS)))
         changed, plus, minus = False, None, None
         # away from zero first; then with alternating signs, since f may not change along
         # theta itself (g . theta = 0: a fitted scale, a normalised input)
         for alternate in (False, True):
-            move = alternated(one) if alternate else one
+            move = (one, alternate)
             if not unchanged(SUB_ULP, move, f"by 1/8 of a {name} ulp")[0]:
                 changed = True
                 break
@@ -249,7 +262,7 @@ def independent_notes(
     derivative exactly 0 too. Said as what it is rather than left to a relative diff of 0/0."""
     if first.gaps is None or probes.size == 0:
         return ()
-    zero = np.all(first.primary == 0, axis=1) & np.all(first.gaps == 0, axis=1)
+    zero = np.all(first.primary == 0, axis=1) & np.all(zero_gaps(first.gaps), axis=1)
     zero &= np.all(analytic == 0, axis=1)
     names = [f"`{s.name}`" for s in probes.slots if s.size and zero[s.offset : s.stop].all()]
     if not names:
