@@ -96,9 +96,9 @@ def test_directional_and_locate_checks_do_not_hold_their_directions():
 
 
 def test_a_gradient_wrong_everywhere_is_refined_a_share_of_rows_at_a_time():
-    """Every row in doubt: the refinement's findings (about 7 arrays of the rows in doubt)
+    """Every row in doubt: the refinement's findings (six arrays and a byte per row in doubt)
     on top of the first pass's, the ladder of shorter steps built a share of rows at a time
     (97 x theta when all rows were refined at once)."""
     growth, _, outcome = measured(lambda n: quadratic(n, wrong="every"), (34_000, 51_000))
     assert outcome is Outcome.WRONG
-    assert growth <= 10, f"{growth:.2f} x theta"
+    assert growth <= 9, f"{growth:.2f} x theta"

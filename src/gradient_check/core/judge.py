@@ -120,7 +120,7 @@ class Refinement:
     """The findings for the rows in doubt, measured again at shorter steps."""
 
     doubt: np.ndarray  # (doubt,) the rows refined
-    status: np.ndarray  # (doubt, outputs) codes OK / WRONG / KINK / NOISE / JUMP / UNRESOLVED
+    status: np.ndarray  # (doubt, outputs) int8 codes OK / WRONG / KINK / NOISE / JUMP / ...
     numeric: np.ndarray  # best numeric value of the doubt rows
     error: np.ndarray  # its estimated error
     # one-sided slope bracket where a kink was found; at a jump, the slopes either side of
@@ -134,7 +134,7 @@ class Refinement:
     def none(outputs: int) -> Refinement:
         """No row in doubt: nothing refined, nothing evaluated."""
         empty = np.empty((0, outputs))
-        status = np.zeros((0, outputs), dtype=np.int64)
+        status = np.zeros((0, outputs), dtype=np.int8)
         rows = np.zeros(0, dtype=np.int64)
         return Refinement(rows, status, empty, empty, empty, empty, finest=np.zeros(0))
 

@@ -268,6 +268,7 @@ class _State:
         first_wrong = ~(residual <= errors.margin * loose)
         flagged = ~first.consistent[doubt]
         status = np.where((self.status == OK) & first_wrong & flagged, NOISE, self.status)
+        status = status.astype(np.int8)  # codes 0..6: a byte each, for every row in doubt
         error = np.where(flagged, self.error, first_rounding)
         return Refinement(
             doubt,
