@@ -158,3 +158,19 @@ def test_the_partial_report_names_a_wrong_element_measured_and_never_passes():
     assert partial.outcome is gc.Outcome.CANNOT_TELL and not partial.ok
     assert partial.parameters[0].outcome is gc.Outcome.PASS
     assert partial.headline.endswith(f"interrupted: {measured} of {N} coordinates measured")
+
+
+def test_a_forward_difference_check_interrupted_in_its_refinement_has_a_partial_report():
+    """No gaps without a central difference: the elements in doubt cannot tell."""
+    wrong = grads(params())
+    wrong["W"][3, 4] *= 1.5
+    f, _ = stopping_at(-1)
+    report = gc.check(f, params(), wrong, scheme="forward")
+    before = sum(v for k, v in report.evaluations.items() if k not in ("refinement", "shortened"))
+    f, _ = stopping_at(before + 1)
+    with pytest.raises(CheckInterrupted) as caught:
+        gc.check(f, params(), wrong, scheme="forward")
+    partial = caught.value.report
+    assert caught.value.stage == "refinement" and partial.interrupted["measured"] == N
+    assert partial.outcome is gc.Outcome.CANNOT_TELL
+    assert partial.parameters[0].worst_index == "W[3, 4]"

@@ -5,12 +5,15 @@ time, in theta's order, so when Ctrl-C stops it the coordinates [0, k) have thei
 difference and its verdict. ``Findings`` collects what each stage returns as the check runs
 (and, from the first pass, its arrays as they fill); ``partial_report`` turns them into a
 Report of those k coordinates, judged on their first differences alone: an element the
-first pass could not clear was never refined, so it "cannot tell". A partial report never
+first pass could not clear was never refined, so it is wrong only where its analytic value
+lies outside all its first difference allows, and "cannot tell" otherwise. A partial
+report never
 passes (``Report.outcome``: the coordinates not measured are unknown); it says how far the
 check got in a note and in ``extra["interrupted"]``.
 
-Only coordinate checks with central differences have one; a directional, sampled or
-localising check, or another scheme, measures everything at once (no partial report).
+A directional, sampled or localising check has none (it measures directions, not
+coordinates); a scheme other than central measures every coordinate at once, so it has one
+only when interrupted after that, in the refinement.
 """
 
 from __future__ import annotations
@@ -108,7 +111,10 @@ def _unrefined(first: FirstPass, errors: ErrorModel, analytic: np.ndarray) -> Re
     steps = np.asarray(first.steps[doubt], dtype=np.float64)
     flagged = ~first.consistent[doubt]
     rounding = errors.rounding(steps)
-    loose = rounding + np.abs(first.gaps[doubt]) / (2 * steps[:, None])
+    if first.gaps is None:  # no one-sided slopes (not central): no bound beyond rounding
+        loose = np.full(flagged.shape, np.inf)
+    else:
+        loose = rounding + np.abs(first.gaps[doubt]) / (2 * steps[:, None])
     outside = ~(np.abs(analytic[doubt] - first.primary[doubt]) <= errors.margin * loose)
     status = np.where(flagged, np.where(outside, WRONG, UNRESOLVED), OK).astype(np.int8)
     nan = np.full(flagged.shape, np.nan)
