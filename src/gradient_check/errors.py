@@ -45,9 +45,10 @@ class CheckInterrupted(KeyboardInterrupt):
     * ``covered``: the coordinates of theta (half-open ranges ``(start, stop)`` in
       ``flatten(params)``'s order) whose first central differences were all measured; a
       directional, sampled or localising check, which measures directions, covers none;
-    * ``report``: the partial report, a ``Report`` of the coordinates measured (a full
-      check with central differences, interrupted after its first chunk of coordinates),
-      judged on their first differences alone; it never passes. None otherwise.
+    * ``report``: the partial report, a ``Report`` of the coordinates measured, judged on
+      their first differences alone; it never passes. A coordinate check has one once the
+      first piece of its central differences returned (any scheme: once they all did);
+      None before that, and for a directional, sampled or localising check.
     """
 
     def __init__(

@@ -224,8 +224,12 @@ class Report:
                 f"within the finite difference's own estimated error (up to {bound:.1e}): "
                 "no element is wrong beyond it"
             )
-        if self.interrupted and not any(r.outcome is Outcome.CANNOT_TELL for r in rows):
-            return "of the coordinates measured before the check was interrupted, only"
+        cut = self.interrupted
+        if cut and not any(r.outcome is Outcome.CANNOT_TELL for r in rows):
+            return (
+                f"over the {cut['measured']} of {cut['coordinates']} coordinates measured "
+                "before the interrupt; the rest were never measured"
+            )
         if outcome is Outcome.CANNOT_TELL:
             return (
                 "not to be trusted: the finite difference's own error is as large as the "

@@ -6,10 +6,12 @@ import pytest
 from gradient_check import (
     Evidence,
     LossError,
+    Outcome,
     StochasticLossError,
     Verdict,
     assert_gradients_close,
     check,
+    check_vjp,
     depth_allowance,
 )
 
@@ -160,3 +162,22 @@ def test_float_leaves_and_tuples_are_checked():
     assert report.ok
     assert [row.name for row in report.parameters] == ["[0]", "[1]"]
     assert isinstance(params[1], float)
+
+
+def test_a_derivative_refilling_one_buffer_is_read_call_by_call():
+    """grads(params) may return the same array each call: each call's values are kept
+    (a nondeterministic one is still refused), and a VJP writing into ``out`` passes."""
+    rng = np.random.default_rng(0)
+    w, buffer = np.linspace(-1.0, 1.0, 5), np.empty(5)
+
+    def noisy(p):
+        buffer[:] = 2 * p + 1e-3 * rng.standard_normal(5)
+        return buffer
+
+    report = check(lambda p: float(np.sum(p**2)), w, noisy)
+    assert report.outcome is Outcome.STRUCTURAL
+    assert any("nondeterministic" in problem for problem in report.problems)
+
+    A, out = rng.standard_normal((3, 5)), np.empty(5)
+    report = check_vjp(lambda p: A @ p, w, lambda p, u: np.dot(u, A, out=out))
+    assert report.ok, report

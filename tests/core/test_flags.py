@@ -37,11 +37,9 @@ def test_a_bit_matrix_is_a_boolean_array(case):
         bits[rows] = values
         reference[rows] = values
         assert np.array_equal(bits[slice(None)], reference)
-    assert np.array_equal(bits.all(axis=1), reference.all(axis=1))
     assert np.array_equal(rows_in_doubt(bits), rows_in_doubt(reference))
     picked = np.arange(n)[::-2]
     assert np.array_equal(bits[picked], reference[picked])
-    assert np.array_equal(BitMatrix.of(reference)[slice(None)], reference)
     copied = bits.copy()
     copied[0] = ~reference[0]
     assert np.array_equal(bits[slice(None)], reference)  # a copy is its own
@@ -67,4 +65,17 @@ def test_rows_in_doubt_are_found_a_chunk_at_a_time(monkeypatch):
     monkeypatch.setattr(flags, "UNPACKED_AT_ONCE", 16)  # chunks of 8 rows of 2 elements
     reference = np.ones((50, 2), dtype=bool)
     reference[[0, 7, 8, 31, 49], [1, 0, 1, 1, 0]] = False
-    assert rows_in_doubt(BitMatrix.of(reference)).tolist() == [0, 7, 8, 31, 49]
+    bits = BitMatrix(50, 2)
+    bits[slice(None)] = reference
+    assert rows_in_doubt(bits).tolist() == [0, 7, 8, 31, 49]
+
+
+def test_a_row_set_turns_to_bits_when_most_rows_are_true():
+    rows = RowSet(1_000)
+    rows[np.arange(10)] = True
+    assert rows.bits is None and rows.rows.tolist() == list(range(10))
+    rows[np.arange(0, 1_000, 3)] = True  # 334 rows: 8 bytes each would outweigh a bit each
+    assert rows.rows is None and rows.bits.bits.nbytes == 125
+    expected = np.zeros(1_000, dtype=bool)
+    expected[np.arange(10)] = expected[np.arange(0, 1_000, 3)] = True
+    assert np.array_equal(rows[slice(None)], expected) and rows[-1] == expected[-1]

@@ -33,8 +33,11 @@ def test_gaps_far_below_or_above_their_chunks_scale_are_kept_exactly():
     assert gaps.exact_at.tolist() == [2, 3]  # 1e-300's exact value dropped when rewritten
     gaps[[0]] = np.array([[np.inf]])
     assert gaps[[0]][0, 0] == np.inf and not zero_gaps(gaps)[3, 0]
+    assert gaps[-1][0, 0] == 1e300  # an index from the end
 
 
 def test_a_store_holds_half_the_bytes_of_float64_gaps():
     gaps = Gaps(100_000, 1, 32_768)
-    assert gaps.scaled.nbytes + gaps.scales.nbytes < 0.51 * 8 * 100_000
+    assert gaps.scaled.nbytes + gaps.exponents.nbytes < 0.51 * 8 * 100_000
+    wide = Gaps(4, 40_000, 1)  # a Jacobian of 40,000 outputs: a chunk is one row
+    assert wide.scaled.nbytes + wide.exponents.nbytes < 0.76 * 8 * 4 * 40_000

@@ -158,6 +158,10 @@ def test_the_partial_report_names_a_wrong_element_measured_and_never_passes():
     assert partial.outcome is gc.Outcome.CANNOT_TELL and not partial.ok
     assert partial.parameters[0].outcome is gc.Outcome.PASS
     assert partial.headline.endswith(f"interrupted: {measured} of {N} coordinates measured")
+    assert partial.band_reading == (
+        f"over the {measured} of {N} coordinates measured before the interrupt; the rest "
+        "were never measured"
+    )
 
 
 def test_a_forward_difference_check_interrupted_in_its_refinement_has_a_partial_report():
@@ -174,3 +178,32 @@ def test_a_forward_difference_check_interrupted_in_its_refinement_has_a_partial_
     assert caught.value.stage == "refinement" and partial.interrupted["measured"] == N
     assert partial.outcome is gc.Outcome.CANNOT_TELL
     assert partial.parameters[0].worst_index == "W[3, 4]"
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the refinement's
+def test_gaps_that_overflow_never_make_a_partial_report_say_wrong():
+    """f near float64's top: f+ + f- - 2 f0 overflows though every value is finite, so the
+    bound is NaN, which shows nothing: the correct gradient is never called wrong."""
+    w = np.linspace(-1.0, 1.0, 40)
+
+    def huge(v):
+        return 1e306 * (95.0 + float(np.mean(np.sin(v))))
+
+    correct = 1e306 * np.cos(w) / w.size
+    full = gc.check(huge, w, correct)
+    assert full.outcome is not gc.Outcome.WRONG
+    done = full.total_evaluations - full.evaluations.get("refinement", 0)
+    done -= full.evaluations.get("shortened", 0)
+    for stop in (done - 2 * N + 2 * 20, done + 1):  # in the differences; in the refinement
+        f, calls = huge, []
+
+        def stopping(v, f=f, calls=calls, stop=stop):
+            calls.append(1)
+            if len(calls) == stop:
+                raise KeyboardInterrupt
+            return f(v)
+
+        with pytest.raises(CheckInterrupted) as caught:
+            gc.check(stopping, w, correct)
+        partial = caught.value.report
+        assert partial is None or partial.outcome is not gc.Outcome.WRONG

@@ -107,22 +107,27 @@ def test_descriptions():
 
 def test_a_single_float64_gradient_is_read_in_place_and_never_written():
     theta, grad = np.zeros((300, 4)), np.arange(1200.0).reshape(300, 4)
-    flat = flatten_like(grad, flatten(theta))
+    flat = flatten_like(grad, flatten(theta), in_place=True)
     assert np.shares_memory(flat, grad) and np.array_equal(flat, grad.ravel())
+    assert not np.shares_memory(flatten_like(grad, flatten(theta)), grad)  # copied by default
     with pytest.raises(ValueError):
         flat[0] = 1.0  # the engine's view is read-only; the user's array is not
     grad[0, 0] = 5.0
     assert grad.flags.writeable and flat[0] == 5.0
     # another dtype, or several tensors, is a float64 copy of its own
-    assert not np.shares_memory(flatten_like(grad.astype(np.float32), flatten(theta)), grad)
+    assert not np.shares_memory(
+        flatten_like(grad.astype(np.float32), flatten(theta), in_place=True), grad
+    )
     both = flatten({"a": theta, "b": np.zeros(2)})
-    assert not np.shares_memory(flatten_like({"a": grad, "b": np.ones(2)}, both), grad)
+    assert not np.shares_memory(
+        flatten_like({"a": grad, "b": np.ones(2)}, both, in_place=True), grad
+    )
 
 
 def test_a_gradient_sharing_a_parameters_memory_is_copied():
     w = np.linspace(-1.0, 1.0, 10)
     vector = flatten({"w": w})
-    flat = flatten_like({"w": w}, vector)  # check(loss, w, w): the gradient is w
+    flat = flatten_like({"w": w}, vector, in_place=True)  # check(loss, w, w): the gradient is w
     assert not np.shares_memory(unaliased(flat, {"w": w}, vector), w)
-    apart = flatten_like({"w": w.copy()}, vector)
+    apart = flatten_like({"w": w.copy()}, vector, in_place=True)
     assert unaliased(apart, {"w": w}, vector) is apart

@@ -20,6 +20,8 @@ from ..errors import CheckInterrupted
 from ..report import Report
 
 STAGES = ("probes", "differences", "refinement", "localisation")  # CheckInterrupted's
+# a report's evaluation identifiers that belong to a later stage than the probes
+STAGE_OF = {"lengthened": "differences", "shortened": "refinement"}
 
 
 class Tally:
@@ -46,11 +48,12 @@ class Tally:
 
     def made_by_stage(self, evaluations: dict[str, int]) -> dict[str, int]:
         """``evaluations`` by stage with the adapter's own and the report's added (a
-        report's probe identifiers, "centre", "noise_table", ..., are the "probes")."""
+        report's probe identifiers, "centre", "noise_table", ..., are the "probes";
+        "lengthened" is the differences', "shortened" the refinement's)."""
         made = {"probes": self.total()}
         reported = {} if self.report is None else self.report.evaluations
         for key, count in (*reported.items(), *evaluations.items()):
-            stage = key if key in STAGES else "probes"
+            stage = key if key in STAGES else STAGE_OF.get(key, "probes")
             made[stage] = made.get(stage, 0) + count
         return made
 

@@ -173,7 +173,10 @@ def gradient_report(
 
     def analytic(_spec: OutputSpec, directions: np.ndarray | None):
         given = grads if user is None else user(params)
-        flat = unaliased(flatten_like(given, vector, "grads"), params, vector)
+        # an array given is read in place (one that shares the parameters' memory copied);
+        # what grads(params) returns is copied: it may be a buffer refilled on each call
+        flat = flatten_like(given, vector, "grads", in_place=user is None)
+        flat = unaliased(flat, params, vector)
         if convention == "jax":
             flat = conjugate_imaginary(flat, vector)
         if not np.all(np.isfinite(flat)):

@@ -89,7 +89,10 @@ def run_check(
         if isinstance(interrupt, CheckInterrupted):
             raise
         stopped = counted[0].interrupted() if counted else CheckInterrupted("probes", {"probes": 0})
-        stopped.report = _partial(findings, stopped, settings, kind, extra, problems)
+        try:
+            stopped.report = _partial(findings, stopped, settings, kind, extra, problems)
+        except Exception:  # the interrupt is the news, not a partial report that failed
+            stopped.report = None
         raise stopped from interrupt
     finally:
         for evaluator in counted:

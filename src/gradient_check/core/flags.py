@@ -2,9 +2,10 @@
 (whether each element was consistent on the first pass, whether its row was lengthened), a
 quarter of theta's bytes as numpy bool arrays.
 
-``BitMatrix`` packs an (n, m) boolean array eight to a byte; ``RowSet`` keeps the few rows
-that are true as their sorted indices. Both are read and written like the arrays they
-replace (``flags[rows]``, ``flags[rows] = values``), so the stages index them as before.
+``BitMatrix`` packs an (n, m) boolean array eight to a byte; ``RowSet`` keeps the rows that
+are true as their sorted indices while they are few, as bits once they are not. Both are
+read and written like the arrays they replace (``flags[rows]``, ``flags[rows] = values``),
+so the stages index them as before.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import numpy as np
 
 Rows = slice | np.ndarray | list[int]
 UNPACKED_AT_ONCE = 1 << 15  # elements unpacked at once when reducing rows
+DENSE = 64  # a RowSet holds indices (8 bytes each) while under one row in this many
 
 
-def _indices(rows: Rows, size: int) -> np.ndarray:
-    """Row indices (int64) of a slice, an index array or a boolean mask over ``size`` rows."""
+def row_indices(rows: Rows | int, size: int) -> np.ndarray:
+    """Row indices (int64) of a slice, an index, an index array or a boolean mask over
+    ``size`` rows (negative indices count from the end)."""
     if isinstance(rows, slice):
         return np.arange(*rows.indices(size), dtype=np.int64)
     rows = np.atleast_1d(np.asarray(rows))
@@ -30,7 +33,8 @@ def _scalar(rows: Rows | int) -> bool:
 
 
 class BitMatrix:
-    """An (n, m) boolean array, eight elements to a byte (C order)."""
+    """An (n, m) boolean array, eight elements to a byte (C order). Rows written are
+    distinct (as the stages write them): a row given twice in one write is or-ed."""
 
     def __init__(self, n: int, m: int) -> None:
         self.shape = (n, m)
@@ -39,7 +43,7 @@ class BitMatrix:
     def _positions(self, rows: Rows) -> np.ndarray:
         """The flat bit positions of ``rows``' elements, (rows, m)."""
         m = self.shape[1]
-        return _indices(rows, self.shape[0])[:, None] * m + np.arange(m)
+        return row_indices(rows, self.shape[0])[:, None] * m + np.arange(m)
 
     def __getitem__(self, rows: Rows | int) -> np.ndarray:
         at = self._positions(rows)
@@ -68,23 +72,9 @@ class BitMatrix:
         self.bits[first // 8 : first // 8 + packed.size] = packed
         return True
 
-    def all(self, axis: int = 1) -> np.ndarray:
-        """Per row, whether all its elements are true (``axis`` must be 1)."""
-        if axis != 1:
-            raise ValueError("BitMatrix.all reduces rows only (axis=1)")
-        n, m = self.shape
-        return np.unpackbits(self.bits, count=n * m).reshape(n, m).all(axis=1)
-
     def copy(self) -> BitMatrix:
         out = BitMatrix.__new__(BitMatrix)
         out.shape, out.bits = self.shape, self.bits.copy()
-        return out
-
-    @staticmethod
-    def of(values: np.ndarray) -> BitMatrix:
-        """The BitMatrix holding a boolean array's values."""
-        out = BitMatrix(*values.shape)
-        out.bits = np.packbits(np.asarray(values, dtype=bool).ravel())
         return out
 
 
@@ -103,18 +93,29 @@ def rows_in_doubt(consistent: np.ndarray | BitMatrix) -> np.ndarray:
 
 
 class RowSet:
-    """A boolean per row, stored as the sorted indices of the rows that are true."""
+    """A boolean per row: the sorted indices of the rows that are true while they are few
+    (under one in DENSE), else a BitMatrix of one column."""
 
     def __init__(self, size: int) -> None:
         self.size, self.shape = size, (size,)
-        self.rows = np.zeros(0, dtype=np.int64)
+        self.rows: np.ndarray | None = np.zeros(0, dtype=np.int64)
+        self.bits: BitMatrix | None = None
 
     def __getitem__(self, rows: Rows | int) -> np.ndarray:
-        out = np.isin(_indices(rows, self.size), self.rows)
+        if self.bits is not None:
+            return self.bits[rows][..., 0]
+        out = np.isin(row_indices(rows, self.size), self.rows)
         return out[0] if _scalar(rows) else out
 
     def __setitem__(self, rows: Rows, values: np.ndarray | bool) -> None:
-        index = _indices(rows, self.size)
+        index = row_indices(rows, self.size)
         values = np.broadcast_to(np.asarray(values, dtype=bool), index.shape)
+        if self.bits is not None:
+            self.bits[index] = values[:, None]
+            return
         kept = self.rows[~np.isin(self.rows, index[~values])]
         self.rows = np.union1d(kept, index[values])
+        if self.rows.size * DENSE > self.size:  # 8 bytes a row beyond an eighth of one
+            self.bits = BitMatrix(self.size, 1)
+            self.bits[self.rows] = True
+            self.rows = None

@@ -9,16 +9,18 @@ scaling itself is exact): relative error at most 2^-24. A gap the float32 would 
 to that precision (below the chunk's largest by more than float32's normal range, or, when a
 row is measured again, beyond it) is kept exactly, beside, as are zeros (0 is exact in both).
 
-The first pass judges each chunk with its float64 gaps before they are stored, so its
-verdicts are those of float64 gaps; the rows measured again (longer or shorter steps)
-read the stored ones.
+The first pass judges each chunk with its float64 gaps before they are stored; what reads
+them later (the rows measured again at longer or shorter steps, a first pass judged again
+with a coarser noise floor, the curvature norms) reads the stored ones. A chunk's scale is
+an int16 exponent, so even a chunk of one row (a Jacobian of 32,768 outputs) keeps the
+store under the float64 array's size.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .flags import Rows
+from .flags import Rows, row_indices
 
 TINY = float(np.finfo(np.float32).tiny)  # 2^-126: below it a float32 loses precision
 HUGE = 2.0**127  # above it a float32 (scaled gap) could overflow
@@ -33,7 +35,7 @@ class Gaps:
     def __init__(self, n: int, m: int, chunk: int) -> None:
         self.shape, self.chunk = (n, m), chunk
         self.scaled = np.zeros((n, m), dtype=np.float32)
-        self.scales = np.ones(((n + chunk - 1) // chunk, m))
+        self.exponents = np.zeros(((n + chunk - 1) // chunk, m), dtype=np.int16)
         self.exact_at = np.zeros(0, dtype=np.int64)  # flat positions held exactly, sorted
         self.exact = np.zeros(0)
 
@@ -41,13 +43,16 @@ class Gaps:
         """The gaps of rows ``block`` (starting a chunk): each output's scale set from them."""
         largest = np.max(np.abs(np.where(np.isfinite(gaps), gaps, 0.0)), axis=0, initial=0.0)
         _, exponents = np.frexp(largest)  # largest = f 2^e, 0.5 <= f < 1 (e = 0 for 0)
-        self.scales[block.start // self.chunk] = np.ldexp(1.0, exponents - 1)  # it reads 1..2
+        self.exponents[block.start // self.chunk] = exponents - 1  # it reads 1 .. 2
         self[block] = gaps
 
+    def _scales(self, index: np.ndarray) -> np.ndarray:
+        return np.ldexp(1.0, self.exponents[index // self.chunk])
+
     def __setitem__(self, rows: Rows, values: np.ndarray) -> None:
-        index = _rows(rows, self.shape[0])
+        index = row_indices(rows, self.shape[0])
         values = np.broadcast_to(np.asarray(values, dtype=np.float64), (index.size, self.shape[1]))
-        ratio = values / self.scales[index // self.chunk]
+        ratio = values / self._scales(index)
         size = np.abs(ratio)
         held = ((size < TINY) & (values != 0)) | (size > HUGE) | (np.abs(values) > LARGEST)
         self.scaled[index] = np.where(held, 0.0, ratio).astype(np.float32)
@@ -59,9 +64,9 @@ class Gaps:
 
     def __getitem__(self, key: Rows | tuple[Rows, slice]) -> np.ndarray:
         rows, cols = key if isinstance(key, tuple) else (key, slice(None))
-        index = _rows(rows, self.shape[0])
+        index = row_indices(rows, self.shape[0])
         out = self.scaled[index].astype(np.float64)
-        out *= self.scales[index // self.chunk]
+        out *= self._scales(index)
         if self.exact_at.size:
             at = index[:, None] * self.shape[1] + np.arange(self.shape[1])
             where = np.minimum(np.searchsorted(self.exact_at, at), self.exact_at.size - 1)
@@ -80,10 +85,3 @@ class Gaps:
 def zero_gaps(gaps: np.ndarray | Gaps) -> np.ndarray:
     """``gaps == 0``, for a Gaps store or an array."""
     return gaps.zero() if isinstance(gaps, Gaps) else gaps == 0
-
-
-def _rows(rows: Rows, n: int) -> np.ndarray:
-    if isinstance(rows, slice):
-        return np.arange(*rows.indices(n), dtype=np.int64)
-    rows = np.atleast_1d(np.asarray(rows))
-    return np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.int64, copy=False)

@@ -18,19 +18,24 @@ from . import describe
 from .flatten import ParameterVector, Path, Slot, child_name, leaf_at, real_view
 
 
-def flatten_like(derivative: Any, vector: ParameterVector, what: str = "grads") -> np.ndarray:
+def flatten_like(
+    derivative: Any, vector: ParameterVector, what: str = "grads", in_place: bool = False
+) -> np.ndarray:
     """Flatten a gradient matched to ``vector``'s parameters, by structure or by name.
 
     Every parameter needs exactly one gradient of its own shape; a missing, extra or
     misshapen one is an error naming the parameter, and one in another structure (a flat
     vector for a dict of arrays, a list for a dict) an error naming both and the fix.
+    ``in_place``: one float64 array is returned as a read-only view of itself, not copied
+    (for an array the caller holds and nobody rewrites; never for what a function returns,
+    which may be a buffer it refills).
     """
     by_name = _by_name(derivative, vector)
     if by_name is None:
         given = _Match(vector, what).walk(derivative, vector.template, (), "")
     else:
         given = {s.path: by_name[s.name] for s in vector.slots}
-    if len(vector.slots) == 1:  # theta itself: read in place, no copy of n numbers
+    if in_place and len(vector.slots) == 1:  # theta itself: no copy of n numbers
         only = _gradient_leaf(given[vector.slots[0].path], vector.slots[0], what)
         return _read_only(only)
     out = np.empty(vector.size)

@@ -127,8 +127,9 @@ def central_first_pass(
         derivative *= (0.5 / realised)[:, None]
         residual = np.subtract(analytic[block], derivative)
         np.abs(residual, out=residual)
-        gap = np.add(values[:, 0], values[:, 1])
-        gap -= 2 * f0
+        with np.errstate(over="ignore", invalid="ignore"):  # f near float64's top: inf, NaN
+            gap = np.add(values[:, 0], values[:, 1])
+            gap -= 2 * f0
         relative = realised / table.scales[block]
         consistent[block] = first_pass(errors, residual, derivative, realised, relative, gap)
         gaps.store(block, gap)  # judged above in float64

@@ -115,7 +115,8 @@ def _unrefined(first: FirstPass, errors: ErrorModel, analytic: np.ndarray) -> Re
         loose = np.full(flagged.shape, np.inf)
     else:
         loose = rounding + np.abs(first.gaps[doubt]) / (2 * steps[:, None])
-    outside = ~(np.abs(analytic[doubt] - first.primary[doubt]) <= errors.margin * loose)
+    # a NaN bound (a gap that overflowed) shows nothing: cannot tell, never wrong
+    outside = np.abs(analytic[doubt] - first.primary[doubt]) > errors.margin * loose
     status = np.where(flagged, np.where(outside, WRONG, UNRESOLVED), OK).astype(np.int8)
     nan = np.full(flagged.shape, np.nan)
     return Refinement(doubt, status, first.primary[doubt], rounding, nan, nan.copy(), finest=steps)
