@@ -7,8 +7,10 @@ wall time, its speed-up over the serial run, the exact evaluation counts and whe
 reports are identical. The pool and the cluster compute with one BLAS thread per worker
 (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS = 1; threadpoolctl in the pool's
 initializer), as the serial run does; both are warmed by one small check first (the
-workers' imports). The machine's load average is printed beside the
-figures: on a shared machine two workers get two cores only when nobody else wants them.
+workers' imports). With ``--repeat R`` the three run in R interleaved rounds (serial, pool,
+cluster, serial, ...), so the machine's load falls on each alike: the best of each and every
+round's speed-ups are printed. The machine's load average is printed beside the figures: on
+a shared machine two workers get two cores only when nobody else wants them.
 
     python benchmarks/bench_executors.py [--n 200] [--milliseconds 15] [--repeat 1]
 """
@@ -83,21 +85,13 @@ def main() -> None:
     each = calibrate(loss, x, args.milliseconds)
     g = loss.grad(x)
     print(f"one evaluation: {each * 1e3:.1f} ms of CPU; load average {os.getloadavg()[0]:.2f}")
-    runs = {}
-    best = min((timed(lambda: check(loss, x, g)) for _ in range(args.repeat)), key=lambda r: r[1])
-    runs["serial"] = best
-    with ProcessPoolExecutor(2, initializer=single_threaded) as pool:
-        check(loss, x, g, mode="directional", executor=pool)  # start the workers
-        runs["process pool, 2 workers"] = min(
-            (timed(lambda: check(loss, x, g, executor=pool)) for _ in range(args.repeat)),
-            key=lambda r: r[1],
-        )
     import dask
 
     # dask's nanny also sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which turns off
     # glibc's adaptive mmap threshold: every temporary above 128 KB is mapped and unmapped
     # again, and this loss costs 25-60% more CPU on a worker than here. Threads only.
     with (
+        ProcessPoolExecutor(2, initializer=single_threaded) as pool,
         dask.config.set({"distributed.nanny.pre-spawn-environ": THREADS}),
         LocalCluster(
             n_workers=2,
@@ -108,12 +102,21 @@ def main() -> None:
         ) as cluster,
         Client(cluster) as client,
     ):
-        executor = client.get_executor()
-        check(loss, x, g, mode="directional", executor=executor)  # start the workers
-        runs["dask LocalCluster, 2 workers x 1 thread"] = min(
-            (timed(lambda: check(loss, x, g, executor=executor)) for _ in range(args.repeat)),
-            key=lambda r: r[1],
-        )
+        executors = {
+            "serial": None,
+            "process pool, 2 workers": pool,
+            "dask LocalCluster, 2 workers x 1 thread": client.get_executor(),
+        }
+        for executor in executors.values():  # start the workers: their imports
+            check(loss, x, g, mode="directional", executor=executor)
+        rounds = [  # interleaved, so that the machine's load falls on every kind alike
+            {name: timed(lambda e=e: check(loss, x, g, executor=e)) for name, e in items}
+            for items in [list(executors.items())] * args.repeat
+        ]
+    runs = {name: min((r[name] for r in rounds), key=lambda t: t[1]) for name in executors}
+    for name in list(executors)[1:]:
+        ratios = sorted(r["serial"][1] / r[name][1] for r in rounds)
+        print(f"{name}: per-round speed-ups {', '.join(f'{q:.2f}x' for q in ratios)}")
     serial, serial_s, _ = runs["serial"]
     print(f"evaluations per check: {sum(serial.evaluations.values())} {serial.evaluations}")
     for name, (report, seconds, cpu) in runs.items():
