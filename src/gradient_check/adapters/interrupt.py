@@ -16,12 +16,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..core.summarise import stage_of
 from ..errors import CheckInterrupted
 from ..report import Report
-
-STAGES = ("probes", "differences", "refinement", "localisation")  # CheckInterrupted's
-# a report's evaluation identifiers that belong to a later stage than the probes
-STAGE_OF = {"lengthened": "differences", "shortened": "refinement"}
 
 
 class Tally:
@@ -47,13 +44,12 @@ class Tally:
         return self.made + sum(count() for count in self.more)
 
     def made_by_stage(self, evaluations: dict[str, int]) -> dict[str, int]:
-        """``evaluations`` by stage with the adapter's own and the report's added (a
-        report's probe identifiers, "centre", "noise_table", ..., are the "probes";
-        "lengthened" is the differences', "shortened" the refinement's)."""
+        """``evaluations`` by stage with the adapter's own and the report's added, each
+        report identifier counted in its stage (``summarise.stage_of``)."""
         made = {"probes": self.total()}
         reported = {} if self.report is None else self.report.evaluations
         for key, count in (*reported.items(), *evaluations.items()):
-            stage = key if key in STAGES else STAGE_OF.get(key, "probes")
+            stage = stage_of(key)
             made[stage] = made.get(stage, 0) + count
         return made
 

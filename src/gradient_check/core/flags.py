@@ -51,23 +51,24 @@ class BitMatrix:
         return out[0] if _scalar(rows) else out
 
     def __setitem__(self, rows: Rows, values: np.ndarray | bool) -> None:
-        at = self._positions(rows)
-        values = np.broadcast_to(np.asarray(values, dtype=bool), at.shape)
         if self._aligned(rows, values):
             return
+        at = self._positions(rows)
+        values = np.broadcast_to(np.asarray(values, dtype=bool), at.shape)
         masks = (np.uint8(1) << (7 - (at & 7)).astype(np.uint8)).astype(np.uint8)
         np.bitwise_and.at(self.bits, at >> 3, ~masks)
         np.bitwise_or.at(self.bits, at[values] >> 3, masks[values])
 
-    def _aligned(self, rows: Rows, values: np.ndarray) -> bool:
+    def _aligned(self, rows: Rows, values: np.ndarray | bool) -> bool:
         """Write a slice of rows whose bits start on a byte (the first pass's chunks) with
-        whole bytes; False (nothing written) for any other."""
+        whole bytes, no bit positions computed; False (nothing written) for any other."""
         if not isinstance(rows, slice) or rows.step not in (None, 1):
             return False
         (n, m), (start, stop, _) = self.shape, rows.indices(self.shape[0])
         first, count = start * m, max(0, stop - start) * m
         if first % 8 or (count % 8 and stop != n):  # a byte shared with other rows
             return False
+        values = np.broadcast_to(np.asarray(values, dtype=bool), (count // m, m))
         packed = np.packbits(values.ravel())
         self.bits[first // 8 : first // 8 + packed.size] = packed
         return True

@@ -56,6 +56,8 @@ class Gaps:
         size = np.abs(ratio)
         held = ((size < TINY) & (values != 0)) | (size > HUGE) | (np.abs(values) > LARGEST)
         self.scaled[index] = np.where(held, 0.0, ratio).astype(np.float32)
+        if not held.any() and not self.exact_at.size:  # the common case: nothing held
+            return
         at = index[:, None] * self.shape[1] + np.arange(self.shape[1])
         kept = ~np.isin(self.exact_at, at)
         order = np.argsort(np.concatenate([self.exact_at[kept], at[held]]), kind="stable")

@@ -18,6 +18,7 @@ only when interrupted after that, in the refinement.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,6 +28,8 @@ from ..report import Report
 from .flags import rows_in_doubt
 from .flatten import ParameterVector
 from .judge import OK, UNRESOLVED, WRONG, ErrorModel, FirstPass, Judged, Refinement
+from .plan import Plan
+from .probe import Centre, Probes
 from .steptable import StepTable
 
 
@@ -34,9 +37,9 @@ from .steptable import StepTable
 class Findings:
     """What the stages of one check have returned so far (filled in as it runs)."""
 
-    centre: Any = None  # probe.Centre
-    probes: Any = None  # probe.Probes
-    plan: Any = None  # plan.Plan
+    centre: Centre | None = None
+    probes: Probes | None = None
+    plan: Plan | None = None
     rows: np.ndarray | None = None  # the analytic rows
     errors: ErrorModel | None = None
     first: FirstPass | None = None  # the first pass, once it returned
@@ -55,7 +58,7 @@ class Findings:
 
 def partial_report(
     findings: Findings,
-    build: Any,
+    build: Callable[[ParameterVector, Judged, tuple[str, ...], dict], Report],
     interrupted: dict[str, Any],
 ) -> Report | None:
     """The report of the coordinates measured before the interrupt, or None (nothing

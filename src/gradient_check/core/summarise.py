@@ -61,6 +61,22 @@ EVALUATIONS = {
 }
 
 
+# The stage (CheckInterrupted's: probes, differences, refinement, localisation) each
+# identifier's evaluations belong to; every other identifier is a probe's.
+STAGE_OF = {
+    "differences": "differences",
+    "lengthened": "differences",
+    "refinement": "refinement",
+    "shortened": "refinement",
+    "localisation": "localisation",
+}
+
+
+def stage_of(reason: str) -> str:
+    """The check's stage an evaluation count's identifier belongs to."""
+    return STAGE_OF.get(reason, "probes")
+
+
 def evaluation_words(reason: str, scheme: str) -> str:
     """The report's words for an evaluation count's identifier (``Report.evaluations`` is
     keyed by identifiers; an identifier no stage words, an adapter's own, is its own word)."""
